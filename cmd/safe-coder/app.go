@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v3"
+)
+
+// version is set at link time by the Makefile (-X main.version=…).
+var version = "dev"
+
+// Streams are the process's standard streams; tests pass buffers.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// Exit codes that do not come from a run status (see runner.Status for those).
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitRepo    = 5
+)
+
+// exitError carries an exit code from a command's action to Main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// exitWith returns an error that makes Main exit with code; err, when not
+// nil, is printed to stderr.
+func exitWith(code int, err error) error {
+	return &exitError{code: code, err: err}
+}
+
+// Main runs the command line args (args[0] is the program name) and returns
+// the process exit code. It never calls os.Exit.
+func Main(ctx context.Context, args []string, s Streams) int {
+	var notFound string
+	app := &cli.Command{
+		Name:            "safe-coder",
+		Usage:           "run an AI coding agent headless, with every step committed on its own branch",
+		Version:         version,
+		Writer:          s.Out,
+		ErrWriter:       s.Err,
+		Reader:          s.In,
+		HideHelpCommand: true,
+		Suggest:         true,
+		// urfave/cli must never exit the process: errors become exit codes here.
+		ExitErrHandler: func(context.Context, *cli.Command, error) {},
+		OnUsageError: func(_ context.Context, _ *cli.Command, err error, _ bool) error {
+			return &exitError{code: exitUsage, err: err}
+		},
+		CommandNotFound: func(_ context.Context, _ *cli.Command, name string) {
+			notFound = name
+		},
+		Commands: []*cli.Command{
+			runCommand(s),
+			validateCommand(s),
+			reportCommand(s),
+			versionCommand(s),
+		},
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = app.OnUsageError
+	}
+	err := app.Run(ctx, args)
+	if notFound != "" {
+		fmt.Fprintf(s.Err, "safe-coder: unknown command %q; run 'safe-coder --help' for the list\n", notFound)
+		return exitUsage
+	}
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(s.Err, "safe-coder: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Anything else urfave/cli returns is about the command line itself.
+	fmt.Fprintf(s.Err, "safe-coder: %v\n", err)
+	return exitUsage
+}
+
+func versionCommand(s Streams) *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Len() > 0 {
+				return usageErrorf("version takes no arguments")
+			}
+			fmt.Fprintf(s.Out, "safe-coder %s\n", versionString())
+			return nil
+		},
+	}
+}

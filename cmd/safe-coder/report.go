@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/safe-coder/safe-coder/gitsafety"
+	"github.com/safe-coder/safe-coder/report"
+)
+
+func reportCommand(s Streams) *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "print the report of a run (default: the last one)",
+		ArgsUsage: "[RUN]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Usage: "json or markdown", Value: "markdown"},
+			repoFlag(),
+			stateFlag(),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Len() > 1 {
+				return usageErrorf("report takes at most one run id")
+			}
+			format := cmd.String("format")
+			if format != "json" && format != "markdown" {
+				return usageErrorf("--format %q: expected json or markdown", format)
+			}
+			store, err := openStateForReading(ctx, cmd.String("repo"), cmd.String("state"))
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			runID := cmd.Args().First()
+			if runID == "" {
+				runID, err = store.LastRunID(ctx)
+				if err != nil {
+					return exitWith(exitUsage, err)
+				}
+			}
+			rep, err := store.Report(ctx, runID)
+			if errors.Is(err, report.ErrRunNotFound) {
+				return exitWith(exitUsage, err)
+			}
+			if err != nil {
+				return exitWith(exitFailure, err)
+			}
+			out, err := render(rep, format)
+			if err != nil {
+				return exitWith(exitFailure, err)
+			}
+			_, err = s.Out.Write(out)
+			return err
+		},
+	}
+}
+
+// openStateForReading opens the state database of the repository, refusing
+// to create one where no run ever happened.
+func openStateForReading(ctx context.Context, repoDir, statePath string) (*report.Store, error) {
+	if statePath == "" {
+		repo, err := gitsafety.Open(ctx, repoDir)
+		if err != nil {
+			return nil, exitWith(exitRepo, err)
+		}
+		statePath = filepath.Join(repo.GitDir(), "safe-coder", "state.db")
+	}
+	if _, err := os.Stat(statePath); err != nil {
+		return nil, exitWith(exitUsage, fmt.Errorf("no runs recorded: %w", err))
+	}
+	store, err := report.Open(ctx, statePath)
+	if err != nil {
+		return nil, exitWith(exitFailure, err)
+	}
+	return store, nil
+}
+
+func render(rep *report.Report, format string) ([]byte, error) {
+	if format == "json" {
+		return rep.JSON()
+	}
+	return []byte(rep.Markdown()), nil
+}
+
+// emitReports prints the Markdown report of the run to stdout and writes
+// the files the flags ask for.
+func emitReports(ctx context.Context, s Streams, store *report.Store, runID string, opts runOptions) error {
+	rep, err := store.Report(ctx, runID)
+	if err != nil {
+		return err
+	}
+	md := []byte(rep.Markdown())
+	if opts.reportJSON != "" {
+		js, err := rep.JSON()
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(opts.reportJSON, js); err != nil {
+			return err
+		}
+	}
+	if opts.reportMD != "" {
+		if err := writeFileAtomic(opts.reportMD, md); err != nil {
+			return err
+		}
+	}
+	_, err = s.Out.Write(md)
+	return err
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, so a reader never sees half a report.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/urfave/cli/v3"
+
+	"github.com/safe-coder/safe-coder/gitsafety"
+	"github.com/safe-coder/safe-coder/llm"
+	"github.com/safe-coder/safe-coder/report"
+	"github.com/safe-coder/safe-coder/runner"
+	"github.com/safe-coder/safe-coder/runner/policy"
+	"github.com/safe-coder/safe-coder/runner/tools"
+	"github.com/safe-coder/safe-coder/tasks"
+)
+
+// runOptions are the flags of `safe-coder run`.
+type runOptions struct {
+	file       string
+	tasks      []string
+	repo       string
+	state      string
+	reportJSON string
+	reportMD   string
+}
+
+func repoFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "repo",
+		Usage:   "the git repository to work on (any directory inside it)",
+		Value:   ".",
+		Sources: cli.EnvVars("SAFE_CODER_REPO"),
+	}
+}
+
+func stateFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "state",
+		Usage:   "the state database (default: .git/safe-coder/state.db of the repository)",
+		Sources: cli.EnvVars("SAFE_CODER_STATE"),
+	}
+}
+
+func runCommand(s Streams) *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run the tasks of a task file",
+		ArgsUsage: "TASKS.yaml",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "task", Usage: "run only the task with this name (repeatable)"},
+			repoFlag(),
+			stateFlag(),
+			&cli.StringFlag{Name: "report-json", Usage: "also write the JSON report to this file"},
+			&cli.StringFlag{Name: "report-md", Usage: "also write the Markdown report to this file"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Len() != 1 {
+				return usageErrorf("run needs exactly one task file: safe-coder run TASKS.yaml")
+			}
+			return runTasks(ctx, s, runOptions{
+				file:       cmd.Args().First(),
+				tasks:      cmd.StringSlice("task"),
+				repo:       cmd.String("repo"),
+				state:      cmd.String("state"),
+				reportJSON: cmd.String("report-json"),
+				reportMD:   cmd.String("report-md"),
+			})
+		},
+	}
+}
+
+// runTasks is `safe-coder run`: load and check everything that can be
+// checked before touching the repository, then run each selected task on its
+// own branch, record it, and print the report.
+func runTasks(ctx context.Context, s Streams, opts runOptions) error {
+	file, err := tasks.Load(opts.file)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	selected, err := file.Select(opts.tasks)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	keys, err := apiKeys(selected)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+
+	repo, err := gitsafety.Open(ctx, opts.repo)
+	if err != nil {
+		return exitWith(exitRepo, err)
+	}
+	release, err := repo.Lock(ctx)
+	if err != nil {
+		return exitWith(exitRepo, err)
+	}
+	defer release()
+	head, err := repo.Head(ctx)
+	if err != nil {
+		return exitWith(exitRepo, err)
+	}
+
+	statePath := opts.state
+	if statePath == "" {
+		statePath = filepath.Join(repo.GitDir(), "safe-coder", "state.db")
+	}
+	store, err := report.Open(ctx, statePath)
+	if err != nil {
+		return exitWith(exitFailure, err)
+	}
+	defer store.Close()
+
+	runID, err := newRunID(time.Now())
+	if err != nil {
+		return exitWith(exitFailure, err)
+	}
+	names := make([]string, len(selected))
+	for i, t := range selected {
+		names[i] = t.Name
+	}
+	// From here on the run exists: every way out records its end.
+	keep := context.WithoutCancel(ctx)
+	if err := store.Record(keep, report.RunStarted{
+		RunID: runID, StartedAt: time.Now(), RepoRoot: repo.Root(), TaskFile: opts.file,
+		Version: version, BaseCommit: head.Commit, OriginalBranch: head.Branch, Tasks: names,
+	}); err != nil {
+		return exitWith(exitFailure, err)
+	}
+	fmt.Fprintf(s.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
+
+	status, runErr := runSelected(ctx, s, repo, store, runID, file, selected, keys)
+
+	code := status.ExitCode()
+	var sig signalCause
+	if status == runner.StatusCancelled && errors.As(context.Cause(ctx), &sig) {
+		code = sig.exitCode()
+	}
+	fin := report.RunFinished{RunID: runID, FinishedAt: time.Now(), Status: string(status), ExitCode: code}
+	if runErr != nil {
+		fin.Error = runErr.Error()
+	}
+	if err := store.Record(keep, fin); err != nil {
+		return exitWith(exitFailure, err)
+	}
+	if err := emitReports(keep, s, store, runID, opts); err != nil {
+		return exitWith(exitFailure, err)
+	}
+	if runErr != nil {
+		return exitWith(code, runErr)
+	}
+	if code != exitOK {
+		return exitWith(code, nil)
+	}
+	return nil
+}
+
+// runSelected runs the tasks one after the other. Each task gets its own
+// branch from the run's start point (the base commit, or the snapshot of a
+// dirty tree), so tasks never see each other's changes. It returns the run's
+// status and the first error that explains it.
+func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *report.Store, runID string, file *tasks.File, selected []tasks.Task, keys map[string]string) (runner.Status, error) {
+	status := runner.StatusSucceeded
+	var firstErr error
+	env := tools.CommandEnv(os.Environ(), secretNames(file))
+	httpClient := &http.Client{Transport: cleanhttp.DefaultPooledTransport(), Timeout: 10 * time.Minute}
+	from := ""
+	for _, task := range selected {
+		if ctx.Err() != nil {
+			return status.Worse(runner.StatusCancelled), firstOf(firstErr, fmt.Errorf("cancelled before task %s: %w", task.Name, context.Cause(ctx)))
+		}
+		sess, err := repo.Begin(ctx, gitsafety.BeginOptions{
+			RunID: runID, Task: task.Name, Branch: task.BranchName(runID, time.Now()),
+			From: from, Snapshot: true,
+		})
+		if err != nil {
+			return status.Worse(runner.StatusRepoError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
+		}
+		if from == "" {
+			from = sess.Start()
+		}
+		fmt.Fprintf(s.Err, "[%s] branch %s from %s\n", task.Name, sess.Branch(), short(sess.Start()))
+
+		res, err := runTask(ctx, s, runID, task, sess, store, repo.Root(), env, httpClient, keys)
+		if err != nil {
+			return status.Worse(runner.StatusError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
+		}
+		fmt.Fprintf(s.Err, "[%s] %s after %d step(s)\n", task.Name, res.Status, res.Steps)
+		if res.Err != nil {
+			fmt.Fprintf(s.Err, "[%s] %v\n", task.Name, res.Err)
+			firstErr = firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, res.Err))
+		}
+		status = status.Worse(res.Status)
+		if res.Status == runner.StatusRepoError || res.Status == runner.StatusCancelled {
+			// The repository or the process is going away: later tasks
+			// would only fail the same way.
+			break
+		}
+	}
+	return status, firstErr
+}
+
+// runTask wires the real dependencies of one task and runs it.
+func runTask(ctx context.Context, s Streams, runID string, task tasks.Task, sess *gitsafety.Session, store *report.Store, root string, env []string, httpClient *http.Client, keys map[string]string) (runner.Result, error) {
+	model, err := newModel(task, httpClient, keys, s)
+	if err != nil {
+		return runner.Result{}, err
+	}
+	pol, err := policy.New(policy.Mode(task.Approval), task.Tools)
+	if err != nil {
+		return runner.Result{}, err
+	}
+	defs, err := tools.Defs(pol.Offered())
+	if err != nil {
+		return runner.Result{}, err
+	}
+	box, err := tools.New(tools.Options{Root: root, BashTimeout: task.Limits.BashTimeout, Env: env})
+	if err != nil {
+		return runner.Result{}, err
+	}
+	defer box.Close()
+	return runner.Run(ctx, runner.Config{
+		RunID:          runID,
+		Task:           task,
+		System:         runner.SystemPrompt(task, pol.Offered()),
+		Tools:          defs,
+		Branch:         sess.Branch(),
+		BaseCommit:     sess.Base(),
+		StartCommit:    sess.Start(),
+		SnapshotCommit: sess.Snapshot(),
+	}, runner.Deps{
+		Model:    model,
+		Git:      sess,
+		Recorder: store,
+		Tools:    box,
+		Policy:   pol,
+		Log:      s.Err,
+	}), nil
+}
+
+func newModel(task tasks.Task, httpClient *http.Client, keys map[string]string, s Streams) (llm.Client, error) {
+	switch m := task.Model; m.Provider {
+	case tasks.ProviderAnthropic:
+		return llm.NewAnthropic(llm.AnthropicOptions{
+			BaseURL:    m.BaseURL,
+			APIKey:     keys[m.APIKeyEnv],
+			HTTPClient: httpClient,
+			Log:        s.Err,
+			UserAgent:  "safe-coder/" + version,
+		}), nil
+	case tasks.ProviderReplay:
+		return llm.NewReplay(m.Transcript)
+	default:
+		return nil, fmt.Errorf("model provider %q is not supported", m.Provider)
+	}
+}
+
+// apiKeys reads the API key of every selected task from its environment
+// variable, before anything runs: a missing key is a set-up mistake, not a
+// provider failure.
+func apiKeys(selected []tasks.Task) (map[string]string, error) {
+	keys := map[string]string{}
+	var problems []string
+	for _, t := range selected {
+		if t.Model.Provider != tasks.ProviderAnthropic {
+			continue
+		}
+		name := t.Model.APIKeyEnv
+		v := os.Getenv(name)
+		if v == "" {
+			problems = append(problems, fmt.Sprintf("task %s: environment variable %s (model.api_key_env) is not set or empty; export your API key in it, or point model.api_key_env at the variable that holds it", t.Name, name))
+			continue
+		}
+		keys[name] = v
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return keys, nil
+}
+
+// secretNames lists the variables that hold API keys for any task of the
+// file (not only the selected ones): commands never see them.
+func secretNames(file *tasks.File) []string {
+	names := []string{"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}
+	for _, t := range file.Tasks {
+		if t.Model.APIKeyEnv != "" {
+			names = append(names, t.Model.APIKeyEnv)
+		}
+	}
+	return names
+}
+
+// newRunID returns a sortable, unique-enough id: the UTC start time and 16
+// random bits, e.g. 20261126-231131-3fa2.
+func newRunID(now time.Time) (string, error) {
+	var b [2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("make run id: %w", err)
+	}
+	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:]), nil
+}
+
+func firstOf(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+func versionString() string {
+	return fmt.Sprintf("%s (%s %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

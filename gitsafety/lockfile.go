@@ -1,0 +1,82 @@
+package gitsafety
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// lockFile is git's lock-file protocol for one file: path.lock is created
+// exclusively, the new content is written to it, and commit renames it over
+// path. Any git command that wants to write the same file fails while the
+// lock exists, and a reader sees either the old or the new file.
+type lockFile struct {
+	path     string
+	lockPath string
+	f        *os.File
+	created  time.Time // the lock file's mtime right after creation
+	done     bool
+}
+
+// createLockFile takes the lock for path. The parent directory is created
+// when missing (a new ref under refs/heads/safe-coder/).
+func createLockFile(path string) (*lockFile, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		return nil, fmt.Errorf("create directory for %s: %w", path, err)
+	}
+	lockPath := path + ".lock"
+	// 0o666 like git: the umask decides the final permissions.
+	f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("%w: %s exists: another git command may be running; if none is, remove the file", ErrLocked, lockPath)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create lock %s: %w", lockPath, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("stat lock %s: %w", lockPath, err), f.Close(), os.Remove(lockPath))
+	}
+	return &lockFile{path: path, lockPath: lockPath, f: f, created: st.ModTime()}, nil
+}
+
+// Write appends to the new content of the locked file.
+func (l *lockFile) Write(p []byte) (int, error) {
+	return l.f.Write(p)
+}
+
+// commit makes the written content durable and renames it over the file,
+// which also releases the lock.
+func (l *lockFile) commit() error {
+	if l.done {
+		return fmt.Errorf("commit lock %s: already released", l.lockPath)
+	}
+	l.done = true
+	if err := l.f.Sync(); err != nil {
+		return errors.Join(fmt.Errorf("sync %s: %w", l.lockPath, err), l.f.Close(), os.Remove(l.lockPath))
+	}
+	if err := l.f.Close(); err != nil {
+		return errors.Join(fmt.Errorf("close %s: %w", l.lockPath, err), os.Remove(l.lockPath))
+	}
+	if err := os.Rename(l.lockPath, l.path); err != nil {
+		return errors.Join(fmt.Errorf("rename %s: %w", l.lockPath, err), os.Remove(l.lockPath))
+	}
+	return nil
+}
+
+// rollback drops the lock and whatever was written; the file keeps its old
+// content. It is a no-op after commit, so it can be deferred.
+func (l *lockFile) rollback() error {
+	if l.done {
+		return nil
+	}
+	l.done = true
+	closeErr := l.f.Close()
+	if err := os.Remove(l.lockPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return errors.Join(fmt.Errorf("remove lock %s: %w", l.lockPath, err), closeErr)
+	}
+	return nil
+}

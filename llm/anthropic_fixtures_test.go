@@ -1,0 +1,259 @@
+package llm_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/safe-coder/safe-coder/llm"
+)
+
+// exchange is one recorded HTTP exchange (see testdata/anthropic/README.md).
+type exchange struct {
+	Request struct {
+		Body json.RawMessage `json:"body"`
+	} `json:"request"`
+	Response struct {
+		Status  int               `json:"status"`
+		Headers map[string]string `json:"headers"`
+		Body    json.RawMessage   `json:"body"`
+	} `json:"response"`
+}
+
+func loadExchange(t *testing.T, name string) exchange {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "anthropic", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex exchange
+	if err := json.Unmarshal(data, &ex); err != nil {
+		t.Fatalf("decode %s: %v", name, err)
+	}
+	return ex
+}
+
+// wireRequest is the part of a recorded request body the client sends.
+type wireRequest struct {
+	Model     string `json:"model"`
+	MaxTokens int    `json:"max_tokens"`
+	System    string `json:"system"`
+	Messages  []struct {
+		Role    llm.Role        `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	Tools []llm.ToolDef `json:"tools"`
+}
+
+type wireBlock struct {
+	Type      string          `json:"type"`
+	Text      string          `json:"text"`
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Input     json.RawMessage `json:"input"`
+	ToolUseID string          `json:"tool_use_id"`
+	Content   string          `json:"content"`
+	IsError   bool            `json:"is_error"`
+}
+
+// requestFromRecording rebuilds the conversation of a recorded request as
+// an llm.Request, the way the runner would hold it.
+func requestFromRecording(t *testing.T, body json.RawMessage) *llm.Request {
+	t.Helper()
+	var w wireRequest
+	if err := json.Unmarshal(body, &w); err != nil {
+		t.Fatalf("decode recorded request: %v", err)
+	}
+	req := &llm.Request{Model: w.Model, MaxTokens: w.MaxTokens, System: w.System, Tools: w.Tools}
+	for _, m := range w.Messages {
+		msg := llm.Message{Role: m.Role}
+		var text string
+		if json.Unmarshal(m.Content, &text) == nil {
+			msg.Content = []llm.Part{llm.TextPart(text)}
+			req.Messages = append(req.Messages, msg)
+			continue
+		}
+		var blocks []wireBlock
+		if err := json.Unmarshal(m.Content, &blocks); err != nil {
+			t.Fatalf("decode recorded content: %v", err)
+		}
+		for _, b := range blocks {
+			switch b.Type {
+			case "text":
+				msg.Content = append(msg.Content, llm.TextPart(b.Text))
+			case "tool_use":
+				msg.Content = append(msg.Content, llm.ToolCallPart(llm.ToolCall{ID: b.ID, Name: b.Name, Input: b.Input}))
+			case "tool_result":
+				msg.Content = append(msg.Content, llm.ToolResultPart(llm.ToolResult{CallID: b.ToolUseID, Content: b.Content, IsError: b.IsError}))
+			default:
+				t.Fatalf("recorded block type %q not handled by the test", b.Type)
+			}
+		}
+		req.Messages = append(req.Messages, msg)
+	}
+	return req
+}
+
+// sentFields keeps the fields of a request body the client sends, in the
+// form the client sends them: string content becomes one text block and
+// is_error:false is dropped, both being equivalent on the wire.
+func sentFields(t *testing.T, body []byte) map[string]any {
+	t.Helper()
+	var all map[string]any
+	if err := json.Unmarshal(body, &all); err != nil {
+		t.Fatalf("decode request body: %v", err)
+	}
+	out := make(map[string]any)
+	for _, k := range []string{"model", "max_tokens", "system", "messages", "tools"} {
+		if v, ok := all[k]; ok {
+			out[k] = v
+		}
+	}
+	msgs, _ := out["messages"].([]any)
+	for _, m := range msgs {
+		m := m.(map[string]any)
+		if s, ok := m["content"].(string); ok {
+			m["content"] = []any{map[string]any{"type": "text", "text": s}}
+		}
+		for _, b := range m["content"].([]any) {
+			b := b.(map[string]any)
+			if b["is_error"] == false {
+				delete(b, "is_error")
+			}
+		}
+	}
+	return out
+}
+
+func TestAnthropicRecordedExchanges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file      string
+		check     func(t *testing.T, resp *llm.Response)
+		wantErr   *llm.APIError
+		requestID string
+	}{
+		{
+			file: "anthropic_tool_use_parallel.json",
+			check: func(t *testing.T, resp *llm.Response) {
+				want := &llm.Response{
+					ID:    "msg_011S3wxtqL5CVescWqS3zeg2",
+					Model: "claude-haiku-4-5-20251001",
+					Content: []llm.Part{
+						llm.TextPart("I'll help you find out who is the youngest by retrieving information about each family member. I'll retrieve their entity information to compare their ages."),
+						llm.ToolCallPart(llm.ToolCall{ID: "toolu_0167cfEnoQaPviGdVXA95zcu", Name: "retrieve_entity_info", Input: json.RawMessage(`{"name":"Alice"}`)}),
+						llm.ToolCallPart(llm.ToolCall{ID: "toolu_01EEe2V5HD1Ac4rKiUR4HD2T", Name: "retrieve_entity_info", Input: json.RawMessage(`{"name":"Bob"}`)}),
+						llm.ToolCallPart(llm.ToolCall{ID: "toolu_01XFyAjstT3966qvRynZyVPo", Name: "retrieve_entity_info", Input: json.RawMessage(`{"name":"Charlie"}`)}),
+						llm.ToolCallPart(llm.ToolCall{ID: "toolu_013mnQZbgtK2oe3Mo3XKJsx3", Name: "retrieve_entity_info", Input: json.RawMessage(`{"name":"Daisy"}`)}),
+					},
+					StopReason: llm.StopToolUse,
+					Usage:      llm.Usage{InputTokens: 423, OutputTokens: 202},
+				}
+				normalizeInputs(t, resp)
+				if !reflect.DeepEqual(resp, want) {
+					t.Errorf("response:\n got %+v\nwant %+v", resp, want)
+				}
+			},
+		},
+		{
+			file: "anthropic_tool_result_end_turn.json",
+			check: func(t *testing.T, resp *llm.Response) {
+				msg := resp.Message()
+				if len(msg.ToolCalls()) != 0 || !strings.HasPrefix(msg.Text(), "Based on the retrieved information") ||
+					!strings.HasSuffix(msg.Text(), "the youngest among the four family members.") {
+					t.Errorf("content = %+v", resp.Content)
+				}
+				if resp.StopReason != llm.StopEndTurn || resp.Usage != (llm.Usage{InputTokens: 771, OutputTokens: 77}) {
+					t.Errorf("stop %q usage %+v", resp.StopReason, resp.Usage)
+				}
+			},
+		},
+		{
+			file: "anthropic_cache_creation_and_read.json",
+			check: func(t *testing.T, resp *llm.Response) {
+				want := llm.Usage{InputTokens: 3, OutputTokens: 33, CacheReadTokens: 1111, CacheWriteTokens: 418}
+				if resp.Usage != want {
+					t.Errorf("usage = %+v, want %+v", resp.Usage, want)
+				}
+				if resp.StopReason != llm.StopEndTurn || resp.ID != "msg_01KPaKTJSqAKoZri7Ujrny58" || resp.Model != "claude-sonnet-4-5-20250929" {
+					t.Errorf("stop %q id %q model %q", resp.StopReason, resp.ID, resp.Model)
+				}
+				if got := resp.Message().Text(); !strings.HasPrefix(got, "Python is a beginner-friendly") {
+					t.Errorf("text = %q", got)
+				}
+			},
+		},
+		{
+			file:      "anthropic_max_tokens.json",
+			requestID: "req_011CSFCEM8vAwvuamsXwPF1q",
+			check: func(t *testing.T, resp *llm.Response) {
+				if resp.StopReason != llm.StopMaxTokens || resp.Usage.OutputTokens != 100 || resp.Usage.InputTokens != 611 {
+					t.Errorf("stop %q usage %+v", resp.StopReason, resp.Usage)
+				}
+				if got := resp.Message().Text(); !strings.HasPrefix(got, "<thinking>\nThe get_weather tool") || !strings.HasSuffix(got, "Could you please provide the city") {
+					t.Errorf("text = %q", got)
+				}
+			},
+		},
+		{
+			file: "anthropic_error_404_not_found.json",
+			wantErr: &llm.APIError{
+				Provider: "anthropic", Status: 404, Type: "not_found_error",
+				Message: "model: claude-sonet-4-5", RequestID: "req_011CdufXo8Y2LVfY2veyuQWG", Attempts: 1,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			ex := loadExchange(t, tt.file)
+			fake, srv := newScriptedServer(t, "/v1/messages", step{
+				status: ex.Response.Status, header: ex.Response.Headers, body: string(ex.Response.Body),
+			})
+			client := llm.NewAnthropic(fastOptions(srv.URL))
+			resp, err := client.Complete(t.Context(), requestFromRecording(t, ex.Request.Body))
+
+			if got, want := sentFields(t, fake.body(0)), sentFields(t, ex.Request.Body); !reflect.DeepEqual(got, want) {
+				gotJSON, _ := json.MarshalIndent(got, "", "  ")
+				wantJSON, _ := json.MarshalIndent(want, "", "  ")
+				t.Errorf("request body differs from the recording\n got %s\nwant %s", gotJSON, wantJSON)
+			}
+			if tt.wantErr != nil {
+				var apiErr *llm.APIError
+				if !errors.As(err, &apiErr) {
+					t.Fatalf("err = %v, want *APIError", err)
+				}
+				if *apiErr != *tt.wantErr {
+					t.Errorf("APIError = %+v, want %+v", *apiErr, *tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Complete: %v", err)
+			}
+			if resp.RequestID != tt.requestID {
+				t.Errorf("RequestID = %q, want %q", resp.RequestID, tt.requestID)
+			}
+			tt.check(t, resp)
+		})
+	}
+}
+
+// normalizeInputs compacts tool inputs so that they compare by value.
+func normalizeInputs(t *testing.T, resp *llm.Response) {
+	t.Helper()
+	for _, p := range resp.Content {
+		if p.ToolCall == nil {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(p.ToolCall.Input, &v); err != nil {
+			t.Fatalf("tool input %s: %v", p.ToolCall.Input, err)
+		}
+		p.ToolCall.Input, _ = json.Marshal(v)
+	}
+}

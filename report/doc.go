@@ -1,0 +1,28 @@
+// Package report records what a safe-coder run does, as it happens, in a
+// SQLite state database, and renders the run's JSON and Markdown reports
+// from it.
+//
+// The store is the single source of truth for reports: the runner renders
+// its report from the store at the end of a run, and `safe-coder report RUN`
+// renders the same bytes from the same rows later. The package records and
+// renders; it decides nothing about the run.
+//
+// Invariants:
+//   - Each Record call is one transaction: an event is stored whole or not
+//     at all, so a crash never leaves half an event behind.
+//   - Intent before effect: a Started event is recorded before the thing it
+//     announces happens, so a run, task, step or tool call killed midway
+//     stays visibly unfinished and its report shows it as "running".
+//   - Events follow the lifecycle run → task → step → tool call. An event
+//     for something never started, started twice or already finished is
+//     refused with a sentinel error (ErrNotStarted, ErrDuplicate,
+//     ErrFinished) and changes nothing.
+//   - One writer: the store holds a single connection, and every write
+//     transaction takes SQLite's write lock when it begins, so concurrent
+//     Record calls wait for each other (busy_timeout across processes)
+//     instead of failing with SQLITE_BUSY.
+//   - Times are stored as Unix milliseconds in UTC; reports print them as
+//     RFC 3339 and never read the clock, so rendering is deterministic.
+//   - The schema is versioned with PRAGMA user_version and migrated forward
+//     only; a database written by a newer binary is refused, not guessed at.
+package report

@@ -1,0 +1,30 @@
+package report
+
+import "errors"
+
+// ErrNoRuns is returned by LastRunID when the store holds no run yet.
+var ErrNoRuns = errors.New("no runs recorded")
+
+// ErrRunNotFound is returned by Report, wrapped with the id, when no run
+// has that id.
+var ErrRunNotFound = errors.New("run not found")
+
+// ErrNotStarted is returned by Record for an event about a run, task, step
+// or tool call that was never started.
+var ErrNotStarted = errors.New("not started")
+
+// ErrFinished is returned by Record for an event about a run, task, step or
+// tool call that has already finished, including a second Finished event.
+var ErrFinished = errors.New("already finished")
+
+// ErrDuplicate is returned by Record when something is started twice or a
+// step's model answer is recorded twice.
+var ErrDuplicate = errors.New("already recorded")
+
+// ErrInvalidEvent is returned by Record for an event that lacks a required
+// field or carries a value outside its domain.
+var ErrInvalidEvent = errors.New("invalid event")
+
+// ErrSchemaTooNew is returned by Open when the database was migrated by a
+// newer safe-coder than this one.
+var ErrSchemaTooNew = errors.New("state db schema is newer than this safe-coder")

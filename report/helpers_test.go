@@ -1,0 +1,141 @@
+package report
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// t0 is the fixed start of every synthetic run, so reports need no
+// normalization before they are compared with golden files.
+var t0 = time.Date(2026, 11, 26, 23, 11, 31, 0, time.UTC)
+
+// at returns t0 plus d.
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func sha(c byte) string {
+	b := make([]byte, 40)
+	for i := range b {
+		b[i] = c
+	}
+	return string(b)
+}
+
+// openStore opens a fresh store in a temporary repository's .git directory
+// and closes it when the test ends.
+func openStore(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "repo", ".git", "safe-coder", "state.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s, path
+}
+
+func record(t *testing.T, s *Store, events ...Event) {
+	t.Helper()
+	for i, ev := range events {
+		if err := s.Record(t.Context(), ev); err != nil {
+			t.Fatalf("Record event %d (%T): %v", i, ev, err)
+		}
+	}
+}
+
+func message(role, text string) json.RawMessage {
+	b, err := json.Marshal(map[string]any{
+		"role":    role,
+		"content": []map[string]string{{"type": "text", "text": text}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// toolCall returns the started and finished events of one call.
+func toolCall(run, task string, step, seq int, tool, outcome, reason string, start time.Time) []Event {
+	return []Event{
+		ToolCallStarted{RunID: run, Task: task, Step: step, Seq: seq, CallID: "call_" + tool,
+			Tool: tool, Input: json.RawMessage(`{"path":"greet.go"}`), StartedAt: start},
+		ToolCallFinished{RunID: run, Task: task, Step: step, Seq: seq, FinishedAt: start.Add(100 * time.Millisecond),
+			Outcome: outcome, Summary: tool + " greet.go", Reason: reason},
+	}
+}
+
+// fullRun is a finished run of three planned tasks: fix-vet succeeds in
+// three steps with a denial, changelog fails its checks after starting
+// from a snapshot, and docs never starts.
+func fullRun() []Event {
+	const run = "20261126-231131-ab12"
+	var evs []Event
+	add := func(e ...Event) { evs = append(evs, e...) }
+
+	add(RunStarted{RunID: run, StartedAt: t0, RepoRoot: "/work/repo", TaskFile: "tasks.yaml",
+		Version: "v0.1.0", BaseCommit: sha('a'), OriginalBranch: "main",
+		Tasks: []string{"fix-vet", "changelog", "docs"}})
+
+	// fix-vet: read, read, write → commit; bash denied, edit → commit; done.
+	add(TaskStarted{RunID: run, Task: "fix-vet", StartedAt: at(time.Second), Approval: "default",
+		Provider: "anthropic", Model: "claude-sonnet-4-5", Branch: "safe-coder/fix-vet-" + run,
+		BaseCommit: sha('a'), StartCommit: sha('a')},
+		MessageAdded{RunID: run, Task: "fix-vet", Step: 0, At: at(time.Second), Role: "user", Content: message("user", "Fix go vet.")},
+		StepStarted{RunID: run, Task: "fix-vet", Step: 1, StartedAt: at(2 * time.Second)},
+		MessageAdded{RunID: run, Task: "fix-vet", Step: 1, At: at(3 * time.Second), Role: "assistant", Content: message("assistant", "Reading.")},
+		ModelAnswered{RunID: run, Task: "fix-vet", Step: 1, At: at(3 * time.Second), StopReason: "tool_use",
+			Usage: Usage{InputTokens: 1200, OutputTokens: 150, CacheWriteTokens: 1000}, RequestID: "req_1"})
+	add(toolCall(run, "fix-vet", 1, 1, "read_file", OutcomeOK, "", at(3*time.Second))...)
+	add(toolCall(run, "fix-vet", 1, 2, "read_file", OutcomeOK, "", at(3*time.Second+200*time.Millisecond))...)
+	add(toolCall(run, "fix-vet", 1, 3, "write_file", OutcomeOK, "", at(3*time.Second+400*time.Millisecond))...)
+	add(MessageAdded{RunID: run, Task: "fix-vet", Step: 1, At: at(3*time.Second + 220*time.Millisecond), Role: "user", Content: message("user", "results")},
+		StepFinished{RunID: run, Task: "fix-vet", Step: 1, FinishedAt: at(3*time.Second + 234*time.Millisecond),
+			Commit: sha('b'), Files: []string{"greet.go"}},
+		StepStarted{RunID: run, Task: "fix-vet", Step: 2, StartedAt: at(4 * time.Second)},
+		MessageAdded{RunID: run, Task: "fix-vet", Step: 2, At: at(5 * time.Second), Role: "assistant", Content: message("assistant", "Testing.")},
+		ModelAnswered{RunID: run, Task: "fix-vet", Step: 2, At: at(5 * time.Second), StopReason: "tool_use",
+			Usage: Usage{InputTokens: 300, OutputTokens: 80, CacheReadTokens: 1000}, RequestID: "req_2"})
+	add(toolCall(run, "fix-vet", 2, 1, "bash", OutcomeDenied, "approval default: no allow rule matches bash(rm -rf build)", at(5*time.Second))...)
+	add(toolCall(run, "fix-vet", 2, 2, "edit_file", OutcomeOK, "", at(5*time.Second+200*time.Millisecond))...)
+	add(MessageAdded{RunID: run, Task: "fix-vet", Step: 2, At: at(6 * time.Second), Role: "user", Content: message("user", "results")},
+		StepFinished{RunID: run, Task: "fix-vet", Step: 2, FinishedAt: at(2*time.Minute + 10*time.Second),
+			Commit: sha('c'), Files: []string{"greet.go", "greet_test.go"}},
+		StepStarted{RunID: run, Task: "fix-vet", Step: 3, StartedAt: at(2*time.Minute + 11*time.Second + 150*time.Millisecond)},
+		MessageAdded{RunID: run, Task: "fix-vet", Step: 3, At: at(2*time.Minute + 12*time.Second), Role: "assistant", Content: message("assistant", "Done.")},
+		ModelAnswered{RunID: run, Task: "fix-vet", Step: 3, At: at(2*time.Minute + 12*time.Second), StopReason: "end_turn",
+			Usage: Usage{InputTokens: 400, OutputTokens: 60, CacheReadTokens: 1000}, RequestID: "req_3"},
+		StepFinished{RunID: run, Task: "fix-vet", Step: 3, FinishedAt: at(2*time.Minute + 12*time.Second + 850*time.Millisecond)},
+		TaskFinished{RunID: run, Task: "fix-vet", FinishedAt: at(3*time.Minute + 5*time.Second), Status: "succeeded",
+			HeadCommit: sha('c'), FinalMessage: "Fixed the printf verb in greet.go | added a test.\n\nAll tests pass."})
+
+	// changelog: started from a snapshot; one write, then checks fail.
+	add(TaskStarted{RunID: run, Task: "changelog", StartedAt: at(3*time.Minute + 6*time.Second), Approval: "auto-edit",
+		Provider: "openai", Model: "gpt-4.1", Branch: "safe-coder/changelog-" + run,
+		BaseCommit: sha('a'), StartCommit: sha('d'), SnapshotCommit: sha('d')},
+		MessageAdded{RunID: run, Task: "changelog", Step: 0, At: at(3*time.Minute + 6*time.Second), Role: "user", Content: message("user", "Update CHANGELOG.md.")},
+		StepStarted{RunID: run, Task: "changelog", Step: 1, StartedAt: at(3*time.Minute + 7*time.Second)},
+		MessageAdded{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 8*time.Second), Role: "assistant", Content: message("assistant", "Writing.")},
+		ModelAnswered{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 8*time.Second), StopReason: "tool_use",
+			Usage: Usage{InputTokens: 900, OutputTokens: 400}, RequestID: "req_4"})
+	add(toolCall(run, "changelog", 1, 1, "write_file", OutcomeOK, "", at(3*time.Minute+8*time.Second))...)
+	add(MessageAdded{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 9*time.Second), Role: "user", Content: message("user", "results")},
+		StepFinished{RunID: run, Task: "changelog", Step: 1, FinishedAt: at(3*time.Minute + 9*time.Second + 500*time.Millisecond),
+			Commit: sha('e'), Files: []string{"CHANGELOG.md"}},
+		StepStarted{RunID: run, Task: "changelog", Step: 2, StartedAt: at(3*time.Minute + 10*time.Second)},
+		MessageAdded{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 11*time.Second), Role: "assistant", Content: message("assistant", "Done.")},
+		ModelAnswered{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 11*time.Second), StopReason: "end_turn",
+			Usage: Usage{InputTokens: 950, OutputTokens: 20}, RequestID: "req_5"},
+		StepFinished{RunID: run, Task: "changelog", Step: 2, FinishedAt: at(3*time.Minute + 11*time.Second + 5*time.Millisecond)},
+		TaskFinished{RunID: run, Task: "changelog", FinishedAt: at(3*time.Minute + 20*time.Second), Status: "checks_failed",
+			HeadCommit: sha('e'), FinalMessage: "Added the 0.2.0 entry.",
+			Error: "checks failed after 2 attempts:\ngo test ./...: exit status 1\n```\n--- FAIL: TestChangelog\n```"})
+
+	add(RunFinished{RunID: run, FinishedAt: at(3*time.Minute + 21*time.Second), Status: "checks_failed", ExitCode: 1,
+		Error: "1 of 3 tasks failed: changelog"})
+	return evs
+}

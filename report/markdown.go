@@ -1,0 +1,215 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// finalMessageLimit bounds the final message quoted in Markdown, in
+// characters: a PR body has a size limit and the JSON report keeps it all.
+const finalMessageLimit = 2000
+
+// shortSHALen is how much of a commit id Markdown shows.
+const shortSHALen = 12
+
+// Markdown renders the report for people: a title, a summary table with a
+// row per task, and a section per task with its steps. The output depends
+// on the report alone, so rendering the same run twice gives the same
+// bytes.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# safe-coder run %s: %s\n\n", inline(r.Run.ID), inline(r.Run.Status))
+	writeRunLines(&b, r)
+	writeSummary(&b, r)
+	for i := range r.Tasks {
+		writeTask(&b, &r.Tasks[i])
+	}
+	return b.String()
+}
+
+func writeRunLines(b *strings.Builder, r *Report) {
+	run := []string{"started " + orDash(r.Run.StartedAt)}
+	if r.Run.FinishedAt != "" {
+		run = append(run, "took "+humanDuration(r.Run.DurationMS), fmt.Sprintf("exit code %d", r.Run.ExitCode))
+	}
+	if r.Run.Version != "" {
+		run = append(run, "safe-coder "+inline(r.Run.Version))
+	}
+	if r.Run.TaskFile != "" {
+		run = append(run, "tasks from "+code(r.Run.TaskFile))
+	}
+	b.WriteString(capitalize(strings.Join(run, " · ")) + "\n\n")
+
+	repo := []string{"repository " + code(r.Repo.Root)}
+	if r.Repo.BaseCommit != "" {
+		repo = append(repo, "base "+code(short(r.Repo.BaseCommit)))
+	}
+	if r.Repo.OriginalBranch != "" {
+		repo = append(repo, "branch "+code(r.Repo.OriginalBranch))
+	} else {
+		repo = append(repo, "detached HEAD")
+	}
+	b.WriteString(capitalize(strings.Join(repo, " · ")) + "\n\n")
+	writeError(b, r.Run.Error)
+}
+
+func writeSummary(b *strings.Builder, r *Report) {
+	b.WriteString("| task | status | steps | tool calls | denials | tokens in / out | commits | files | duration |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, t := range r.Tasks {
+		writeStatsRow(b, t.Name, t.Status, t.Stats, taskDuration(&t))
+	}
+	if len(r.Tasks) > 1 {
+		total := "—"
+		if r.Run.FinishedAt != "" {
+			total = humanDuration(r.Totals.DurationMS)
+		}
+		writeStatsRow(b, "**total**", "", r.Totals, total)
+	}
+	b.WriteString("\n")
+}
+
+func writeStatsRow(b *strings.Builder, name, status string, s Stats, duration string) {
+	tableRow(b, name, status,
+		fmt.Sprint(s.Steps), fmt.Sprint(s.ToolCallsTotal), fmt.Sprint(s.Denials),
+		tokens(s.Tokens), fmt.Sprint(s.Commits), fmt.Sprint(s.FilesChanged), duration)
+}
+
+func writeTask(b *strings.Builder, t *TaskReport) {
+	fmt.Fprintf(b, "## %s\n\n", inline(t.Name))
+	if t.StartedAt == "" {
+		b.WriteString("Not started.\n\n")
+		return
+	}
+
+	head := []string{"**" + inline(t.Status) + "**"}
+	if t.Approval != "" {
+		head = append(head, "approval "+code(t.Approval))
+	}
+	if model := strings.Trim(t.Model.Provider+"/"+t.Model.Name, "/"); model != "" {
+		head = append(head, "model "+code(model))
+	}
+	if t.FinishedAt != "" {
+		head = append(head, humanDuration(t.DurationMS))
+	}
+	b.WriteString(strings.Join(head, " · ") + "\n\n")
+
+	var refs []string
+	if t.Branch != "" {
+		refs = append(refs, "branch "+code(t.Branch))
+	}
+	for _, c := range []struct{ label, sha string }{
+		{"base", t.BaseCommit}, {"start", t.StartCommit}, {"snapshot", t.SnapshotCommit}, {"head", t.HeadCommit},
+	} {
+		if c.sha != "" {
+			refs = append(refs, c.label+" "+code(short(c.sha)))
+		}
+	}
+	if len(refs) > 0 {
+		b.WriteString(capitalize(strings.Join(refs, " · ")) + "\n\n")
+	}
+
+	if len(t.Steps) > 0 {
+		b.WriteString("| step | tools | commit | tokens in / out | duration |\n")
+		b.WriteString("| ---: | --- | --- | ---: | ---: |\n")
+		for _, s := range t.Steps {
+			tools, commit := "—", "—"
+			if len(s.Tools) > 0 {
+				tools = toolList(s.Tools)
+			}
+			if s.Commit != "" {
+				commit = code(short(s.Commit))
+			}
+			tableRow(b, fmt.Sprint(s.Step), tools, commit, tokens(s.Tokens), humanDuration(s.DurationMS))
+		}
+		b.WriteString("\n")
+	}
+
+	fmt.Fprintf(b, "Tool calls: %s\n\n", toolCallsLine(t.Stats))
+	if t.FinalMessage != "" {
+		b.WriteString("Final message:\n\n")
+		b.WriteString(blockquote(truncate(t.FinalMessage, finalMessageLimit)))
+		b.WriteString("\n")
+	}
+	writeError(b, t.Error)
+}
+
+func writeError(b *strings.Builder, msg string) {
+	if msg == "" {
+		return
+	}
+	b.WriteString("Error:\n\n")
+	b.WriteString(fenced(msg))
+	b.WriteString("\n")
+}
+
+// toolList names tools in order of first use, with a count after any used
+// more than once: "read_file ×2, write_file".
+func toolList(tools []string) string {
+	counts := map[string]int{}
+	var order []string
+	for _, t := range tools {
+		if counts[t] == 0 {
+			order = append(order, t)
+		}
+		counts[t]++
+	}
+	return countList(order, counts)
+}
+
+func toolCallsLine(s Stats) string {
+	if s.ToolCallsTotal == 0 {
+		return "none"
+	}
+	names := make([]string, 0, len(s.ToolCalls))
+	for name := range s.ToolCalls {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	calls := "calls"
+	if s.ToolCallsTotal == 1 {
+		calls = "call"
+	}
+	line := fmt.Sprintf("%s (%d %s", countList(names, s.ToolCalls), s.ToolCallsTotal, calls)
+	if s.Denials > 0 {
+		line += fmt.Sprintf(", %d denied", s.Denials)
+	}
+	return inline(line + ")")
+}
+
+func countList(names []string, counts map[string]int) string {
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = name
+		if n := counts[name]; n > 1 {
+			parts[i] = fmt.Sprintf("%s ×%d", name, n)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func tokens(t Tokens) string { return fmt.Sprintf("%d / %d", t.Input, t.Output) }
+
+func taskDuration(t *TaskReport) string {
+	if t.FinishedAt == "" {
+		return "—"
+	}
+	return humanDuration(t.DurationMS)
+}
+
+// humanDuration prints milliseconds the way people read them: 850ms, 1.2s,
+// 3m04s, 1h02m03s.
+func humanDuration(ms int64) string {
+	if ms < 1000 {
+		return fmt.Sprintf("%dms", max(ms, 0))
+	}
+	if tenths := (ms + 50) / 100; tenths < 600 {
+		return fmt.Sprintf("%d.%ds", tenths/10, tenths%10)
+	}
+	secs := (ms + 500) / 1000
+	if secs < 3600 {
+		return fmt.Sprintf("%dm%02ds", secs/60, secs%60)
+	}
+	return fmt.Sprintf("%dh%02dm%02ds", secs/3600, secs/60%60, secs%60)
+}

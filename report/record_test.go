@@ -1,0 +1,280 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+const (
+	rid  = "r1"
+	task = "fix"
+)
+
+var (
+	evRunStarted   = RunStarted{RunID: rid, StartedAt: t0, Tasks: []string{task, "planned"}}
+	evRunFinished  = RunFinished{RunID: rid, FinishedAt: at(time.Hour), Status: "succeeded"}
+	evTaskStarted  = TaskStarted{RunID: rid, Task: task, StartedAt: at(time.Second)}
+	evTaskFinished = TaskFinished{RunID: rid, Task: task, FinishedAt: at(time.Minute), Status: "succeeded"}
+	evStepStarted  = StepStarted{RunID: rid, Task: task, Step: 1, StartedAt: at(2 * time.Second)}
+	evAnswered     = ModelAnswered{RunID: rid, Task: task, Step: 1, At: at(3 * time.Second), StopReason: "tool_use"}
+	evStepFinished = StepFinished{RunID: rid, Task: task, Step: 1, FinishedAt: at(4 * time.Second)}
+	evPrompt       = MessageAdded{RunID: rid, Task: task, Step: 0, At: at(time.Second), Role: "user", Content: message("user", "go")}
+	evCallStarted  = ToolCallStarted{RunID: rid, Task: task, Step: 1, Seq: 1, Tool: "bash", StartedAt: at(3 * time.Second)}
+	evCallFinished = ToolCallFinished{RunID: rid, Task: task, Step: 1, Seq: 1, FinishedAt: at(3 * time.Second), Outcome: OutcomeOK}
+)
+
+func TestRecordRefusesOutOfOrderEvents(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup []Event
+		ev    Event
+		want  error
+	}{
+		{"run finished, never started", nil, evRunFinished, ErrNotStarted},
+		{"run finished twice", []Event{evRunStarted, evRunFinished}, evRunFinished, ErrFinished},
+		{"run started twice", []Event{evRunStarted}, evRunStarted, ErrDuplicate},
+		{"task started in unknown run", nil, evTaskStarted, ErrNotStarted},
+		{"task started in finished run", []Event{evRunStarted, evRunFinished}, evTaskStarted, ErrFinished},
+		{"task started twice", []Event{evRunStarted, evTaskStarted}, evTaskStarted, ErrDuplicate},
+		{"planned task finished, never started", []Event{evRunStarted}, TaskFinished{RunID: rid, Task: "planned", FinishedAt: t0, Status: "error"}, ErrNotStarted},
+		{"unknown task finished", []Event{evRunStarted}, TaskFinished{RunID: rid, Task: "ghost", FinishedAt: t0, Status: "error"}, ErrNotStarted},
+		{"task finished twice", []Event{evRunStarted, evTaskStarted, evTaskFinished}, evTaskFinished, ErrFinished},
+		{"step started in task never started", []Event{evRunStarted}, evStepStarted, ErrNotStarted},
+		{"step started in finished task", []Event{evRunStarted, evTaskStarted, evTaskFinished}, evStepStarted, ErrFinished},
+		{"step started twice", []Event{evRunStarted, evTaskStarted, evStepStarted}, evStepStarted, ErrDuplicate},
+		{"step finished, never started", []Event{evRunStarted, evTaskStarted}, evStepFinished, ErrNotStarted},
+		{"step finished twice", []Event{evRunStarted, evTaskStarted, evStepStarted, evStepFinished}, evStepFinished, ErrFinished},
+		{"answer to unknown step", []Event{evRunStarted, evTaskStarted}, evAnswered, ErrNotStarted},
+		{"answer recorded twice", []Event{evRunStarted, evTaskStarted, evStepStarted, evAnswered}, evAnswered, ErrDuplicate},
+		{"answer after step finished", []Event{evRunStarted, evTaskStarted, evStepStarted, evStepFinished}, evAnswered, ErrFinished},
+		{"message in task never started", []Event{evRunStarted}, evPrompt, ErrNotStarted},
+		{"message after task finished", []Event{evRunStarted, evTaskStarted, evTaskFinished}, evPrompt, ErrFinished},
+		{"tool call in unknown step", []Event{evRunStarted, evTaskStarted}, evCallStarted, ErrNotStarted},
+		{"tool call after step finished", []Event{evRunStarted, evTaskStarted, evStepStarted, evStepFinished}, evCallStarted, ErrFinished},
+		{"tool call started twice", []Event{evRunStarted, evTaskStarted, evStepStarted, evCallStarted}, evCallStarted, ErrDuplicate},
+		{"tool call finished, never started", []Event{evRunStarted, evTaskStarted, evStepStarted}, evCallFinished, ErrNotStarted},
+		{"tool call finished twice", []Event{evRunStarted, evTaskStarted, evStepStarted, evCallStarted, evCallFinished}, evCallFinished, ErrFinished},
+		{"tool call finished in unknown task", []Event{evRunStarted}, evCallFinished, ErrNotStarted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := openStore(t)
+			record(t, s, tt.setup...)
+			before := snapshot(t, s)
+			err := s.Record(t.Context(), tt.ev)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Record(%T) = %v, want %v", tt.ev, err, tt.want)
+			}
+			if after := snapshot(t, s); !bytes.Equal(before, after) {
+				t.Errorf("a refused event changed the store:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+func TestRecordRefusesInvalidEvents(t *testing.T) {
+	t.Parallel()
+	started := []Event{evRunStarted, evTaskStarted, evStepStarted, evCallStarted}
+	tests := []struct {
+		name string
+		ev   Event
+	}{
+		{"nil event", nil},
+		{"pointer to an event", &evTaskStarted},
+		{"run without id", RunStarted{StartedAt: t0}},
+		{"run without start time", RunStarted{RunID: "r2"}},
+		{"empty planned task name", RunStarted{RunID: "r2", StartedAt: t0, Tasks: []string{""}}},
+		{"planned task twice", RunStarted{RunID: "r2", StartedAt: t0, Tasks: []string{"a", "a"}}},
+		{"run finished without status", RunFinished{RunID: rid, FinishedAt: t0}},
+		{"task without name", TaskStarted{RunID: rid, StartedAt: t0}},
+		{"task finished without status", TaskFinished{RunID: rid, Task: task, FinishedAt: t0}},
+		{"step zero", StepStarted{RunID: rid, Task: task, Step: 0, StartedAt: t0}},
+		{"negative message step", MessageAdded{RunID: rid, Task: task, Step: -1, At: t0, Role: "user", Content: message("user", "x")}},
+		{"message without role", MessageAdded{RunID: rid, Task: task, At: t0, Content: message("user", "x")}},
+		{"message that is not JSON", MessageAdded{RunID: rid, Task: task, At: t0, Role: "user", Content: json.RawMessage(`{"role":`)}},
+		{"tool call without tool", ToolCallStarted{RunID: rid, Task: task, Step: 1, Seq: 2, StartedAt: t0}},
+		{"tool call seq zero", ToolCallStarted{RunID: rid, Task: task, Step: 1, Seq: 0, Tool: "bash", StartedAt: t0}},
+		{"unknown outcome", ToolCallFinished{RunID: rid, Task: task, Step: 1, Seq: 1, FinishedAt: t0, Outcome: "skipped"}},
+		{"empty outcome", ToolCallFinished{RunID: rid, Task: task, Step: 1, Seq: 1, FinishedAt: t0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := openStore(t)
+			record(t, s, started...)
+			before := snapshot(t, s)
+			if err := s.Record(t.Context(), tt.ev); !errors.Is(err, ErrInvalidEvent) {
+				t.Fatalf("Record = %v, want ErrInvalidEvent", err)
+			}
+			if after := snapshot(t, s); !bytes.Equal(before, after) {
+				t.Errorf("a refused event changed the store:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+// TestRecordAcceptsLegalOrders is the allowed twin of the refusal tests:
+// each sequence is one the runner produces, and it must be accepted.
+func TestRecordAcceptsLegalOrders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		events []Event
+		check  func(t *testing.T, r *Report)
+	}{
+		{
+			"follow-up evPrompt recorded after its step finished",
+			[]Event{evRunStarted, evTaskStarted, evPrompt, evStepStarted, evStepFinished,
+				MessageAdded{RunID: rid, Task: task, Step: 1, At: at(5 * time.Second), Role: "user", Content: message("user", "next evPrompt")}},
+			func(t *testing.T, r *Report) {
+				if got := r.Tasks[0].Stats.Messages; got != 2 {
+					t.Errorf("messages = %d, want 2", got)
+				}
+			},
+		},
+		{
+			"task the run did not plan is appended",
+			[]Event{evRunStarted, TaskStarted{RunID: rid, Task: "extra", StartedAt: t0}},
+			func(t *testing.T, r *Report) {
+				var names []string
+				for _, tr := range r.Tasks {
+					names = append(names, tr.Name+":"+tr.Status)
+				}
+				want := []string{"fix:not_started", "planned:not_started", "extra:running"}
+				if !slices.Equal(names, want) {
+					t.Errorf("tasks = %v, want %v", names, want)
+				}
+			},
+		},
+		{
+			"provider failed: step finished without an answer",
+			[]Event{evRunStarted, evTaskStarted, evStepStarted, evStepFinished},
+			func(t *testing.T, r *Report) {
+				if st := r.Tasks[0].Steps[0]; st.StopReason != "" || st.DurationMS != 2000 {
+					t.Errorf("step = %+v, want no stop reason and 2000 ms", st)
+				}
+			},
+		},
+		{
+			"tool input that is not JSON is stored as sent",
+			[]Event{evRunStarted, evTaskStarted, evStepStarted,
+				ToolCallStarted{RunID: rid, Task: task, Step: 1, Seq: 1, Tool: "bash", Input: json.RawMessage(`{"command": "ls`), StartedAt: t0}},
+			func(t *testing.T, r *Report) {
+				if got := r.Tasks[0].Steps[0].Tools; !slices.Equal(got, []string{"bash"}) {
+					t.Errorf("tools = %v, want [bash]", got)
+				}
+			},
+		},
+		{
+			"finish before start on the clock gives duration 0",
+			[]Event{evRunStarted, RunFinished{RunID: rid, FinishedAt: t0.Add(-time.Second), Status: "error", ExitCode: 1}},
+			func(t *testing.T, r *Report) {
+				if r.Run.DurationMS != 0 || r.Run.FinishedAt == "" {
+					t.Errorf("run = %+v, want finished with duration 0", r.Run)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := openStore(t)
+			record(t, s, tt.events...)
+			r, err := s.Report(t.Context(), rid)
+			if err != nil {
+				t.Fatalf("Report: %v", err)
+			}
+			tt.check(t, r)
+		})
+	}
+}
+
+func TestRecordStoresEventFields(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	input := json.RawMessage(`{"command":"rm -rf build"}`)
+	content := message("assistant", "I will clean up.")
+	record(t, s, evRunStarted, evTaskStarted,
+		MessageAdded{RunID: rid, Task: task, Step: 1, At: at(3 * time.Second), Role: "assistant", Content: content},
+		evStepStarted,
+		ModelAnswered{RunID: rid, Task: task, Step: 1, At: at(3 * time.Second), StopReason: "tool_use",
+			Usage: Usage{InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheWriteTokens: 4}, RequestID: "req_abc"},
+		ToolCallStarted{RunID: rid, Task: task, Step: 1, Seq: 1, CallID: "toolu_1", Tool: "bash", Input: input, StartedAt: at(3 * time.Second)},
+		ToolCallFinished{RunID: rid, Task: task, Step: 1, Seq: 1, FinishedAt: at(3*time.Second + 5*time.Millisecond),
+			Outcome: OutcomeDenied, Summary: "bash rm -rf build: denied", Reason: "deny rule bash(rm *)"},
+	)
+	var (
+		gotContent, role                           string
+		callID, gotInput, outcome, summary, reason string
+		started, finished                          int64
+		requestID                                  string
+		cacheWrite                                 int64
+	)
+	err := s.db.QueryRowContext(t.Context(), `SELECT content, role FROM messages`).Scan(&gotContent, &role)
+	if err != nil {
+		t.Fatalf("read message: %v", err)
+	}
+	err = s.db.QueryRowContext(t.Context(), `SELECT call_id, input, outcome, summary, reason, started_at, finished_at FROM tool_calls`).
+		Scan(&callID, &gotInput, &outcome, &summary, &reason, &started, &finished)
+	if err != nil {
+		t.Fatalf("read tool call: %v", err)
+	}
+	err = s.db.QueryRowContext(t.Context(), `SELECT request_id, cache_write_tokens FROM steps`).Scan(&requestID, &cacheWrite)
+	if err != nil {
+		t.Fatalf("read step: %v", err)
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"message content", gotContent, string(content)},
+		{"message role", role, "assistant"},
+		{"call id", callID, "toolu_1"},
+		{"call input", gotInput, string(input)},
+		{"outcome", outcome, OutcomeDenied},
+		{"summary", summary, "bash rm -rf build: denied"},
+		{"denial reason", reason, "deny rule bash(rm *)"},
+		{"call duration in ms", finished - started, int64(5)},
+		{"request id", requestID, "req_abc"},
+		{"cache write tokens", cacheWrite, int64(4)},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// snapshot is the whole state of run rid as the report shows it plus the
+// number of rows of every table, for before/after comparisons.
+func snapshot(t *testing.T, s *Store) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	for _, table := range []string{"runs", "tasks", "steps", "step_files", "messages", "tool_calls"} {
+		var n int
+		if err := s.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		fmt.Fprintf(&buf, "%s:%d ", table, n)
+	}
+	r, err := s.Report(t.Context(), rid)
+	if errors.Is(err, ErrRunNotFound) {
+		return buf.Bytes()
+	}
+	if err != nil {
+		t.Fatalf("Report: %v", err)
+	}
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	buf.Write(js)
+	return buf.Bytes()
+}

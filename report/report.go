@@ -1,0 +1,147 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// SchemaVersion is the version of the JSON report's shape, described by
+// schema.json. It changes when a field is renamed or removed or changes
+// meaning; adding a field does not.
+const SchemaVersion = 1
+
+// Statuses the report itself assigns; every other status is the one the
+// runner recorded.
+const (
+	// StatusRunning marks a run or task that started and never finished:
+	// it is still going, or the process died.
+	StatusRunning = "running"
+	// StatusNotStarted marks a task the run planned but never started.
+	StatusNotStarted = "not_started"
+)
+
+// Report is the JSON report of one run (schema_version 1). Times are
+// RFC 3339 in UTC, "" when the event never happened; durations are
+// milliseconds, 0 for what never finished. Slices and maps are never nil.
+type Report struct {
+	SchemaVersion int          `json:"schema_version"`
+	Run           RunInfo      `json:"run"`
+	Repo          RepoInfo     `json:"repo"`
+	Tasks         []TaskReport `json:"tasks"`
+	// Totals sums the tasks' stats; FilesChanged counts distinct paths
+	// across all tasks.
+	Totals Stats `json:"totals"`
+}
+
+// RunInfo describes the run as a whole.
+type RunInfo struct {
+	ID         string `json:"id"`
+	Status     string `json:"status"`
+	ExitCode   int    `json:"exit_code"`
+	StartedAt  string `json:"started_at"`
+	FinishedAt string `json:"finished_at"`
+	DurationMS int64  `json:"duration_ms"`
+	TaskFile   string `json:"task_file"`
+	Version    string `json:"version"`
+	Error      string `json:"error"`
+}
+
+// RepoInfo describes the repository the run worked on.
+type RepoInfo struct {
+	Root       string `json:"root"`
+	BaseCommit string `json:"base_commit"`
+	// OriginalBranch is "" when HEAD was detached.
+	OriginalBranch string `json:"original_branch"`
+}
+
+// TaskReport describes one task of the run.
+type TaskReport struct {
+	Name           string       `json:"name"`
+	Status         string       `json:"status"`
+	Approval       string       `json:"approval"`
+	Model          ModelInfo    `json:"model"`
+	Branch         string       `json:"branch"`
+	BaseCommit     string       `json:"base_commit"`
+	StartCommit    string       `json:"start_commit"`
+	SnapshotCommit string       `json:"snapshot_commit"`
+	HeadCommit     string       `json:"head_commit"`
+	StartedAt      string       `json:"started_at"`
+	FinishedAt     string       `json:"finished_at"`
+	DurationMS     int64        `json:"duration_ms"`
+	Steps          []StepReport `json:"steps"`
+	Stats          Stats        `json:"stats"`
+	FinalMessage   string       `json:"final_message"`
+	Error          string       `json:"error"`
+}
+
+// ModelInfo names the model a task talked to.
+type ModelInfo struct {
+	Provider string `json:"provider"`
+	Name     string `json:"name"`
+}
+
+// StepReport describes one model turn of a task.
+type StepReport struct {
+	Step       int    `json:"step"`
+	StartedAt  string `json:"started_at"`
+	DurationMS int64  `json:"duration_ms"`
+	StopReason string `json:"stop_reason"`
+	// Tools lists the step's tool calls in order, denied ones included.
+	Tools []string `json:"tools"`
+	// Denials counts the step's calls denied by policy.
+	Denials int `json:"denials"`
+	// Commit is "" when the step changed nothing.
+	Commit string   `json:"commit"`
+	Files  []string `json:"files"`
+	Tokens Tokens   `json:"tokens"`
+}
+
+// Stats sums up a task, or in Report.Totals all tasks.
+type Stats struct {
+	DurationMS int64 `json:"duration_ms"`
+	Steps      int   `json:"steps"`
+	// Messages counts stored messages: prompts, answers and tool results.
+	Messages int `json:"messages"`
+	// ToolCalls counts calls by tool name, whatever their outcome.
+	ToolCalls      map[string]int `json:"tool_calls"`
+	ToolCallsTotal int            `json:"tool_calls_total"`
+	Denials        int            `json:"denials"`
+	Tokens         Tokens         `json:"tokens"`
+	// Commits counts step commits; the snapshot commit is not one.
+	Commits int `json:"commits"`
+	// FilesChanged counts distinct paths touched by step commits.
+	FilesChanged int `json:"files_changed"`
+}
+
+// Tokens counts model tokens. Input excludes the cached tokens counted in
+// CacheRead and CacheWrite.
+type Tokens struct {
+	Input      int64 `json:"input"`
+	Output     int64 `json:"output"`
+	CacheRead  int64 `json:"cache_read"`
+	CacheWrite int64 `json:"cache_write"`
+}
+
+func (t Tokens) add(u Tokens) Tokens {
+	return Tokens{
+		Input:      t.Input + u.Input,
+		Output:     t.Output + u.Output,
+		CacheRead:  t.CacheRead + u.CacheRead,
+		CacheWrite: t.CacheWrite + u.CacheWrite,
+	}
+}
+
+// JSON returns the report as JSON indented by two spaces, with a trailing
+// newline. HTML characters are kept as they are: the report is read by
+// people and tools, not embedded in pages.
+func (r *Report) JSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	return buf.Bytes(), nil
+}

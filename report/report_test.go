@@ -1,0 +1,262 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatalf("update golden: %v", err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestReportGolden(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	record(t, s, fullRun()...)
+	id, err := s.LastRunID(t.Context())
+	if err != nil {
+		t.Fatalf("LastRunID: %v", err)
+	}
+	r, err := s.Report(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Report: %v", err)
+	}
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	golden(t, "report.golden.json", js)
+	golden(t, "report.golden.md", []byte(r.Markdown()))
+
+	// The report read back after the fact is the one the run printed.
+	again, err := s.Report(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Report again: %v", err)
+	}
+	js2, err := again.JSON()
+	if err != nil {
+		t.Fatalf("JSON again: %v", err)
+	}
+	if !bytes.Equal(js, js2) || r.Markdown() != again.Markdown() {
+		t.Error("rendering the same run twice gave different output")
+	}
+
+	// The JSON decodes back into the same Report: tags and shape agree.
+	var decoded Report
+	if err := json.Unmarshal(js, &decoded); err != nil {
+		t.Fatalf("decode report: %v", err)
+	}
+	if !reflect.DeepEqual(&decoded, r) {
+		t.Errorf("decoded report differs:\n got %+v\nwant %+v", decoded, *r)
+	}
+	checkIntegrity(t, s)
+}
+
+func TestReportStats(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	record(t, s, fullRun()...)
+	r, err := s.Report(t.Context(), "20261126-231131-ab12")
+	if err != nil {
+		t.Fatalf("Report: %v", err)
+	}
+	if len(r.Tasks) != 3 {
+		t.Fatalf("got %d tasks, want 3", len(r.Tasks))
+	}
+	fix, changelog, docs := r.Tasks[0], r.Tasks[1], r.Tasks[2]
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"run status", r.Run.Status, "checks_failed"},
+		{"run duration", r.Run.DurationMS, int64(201_000)},
+		{"run started", r.Run.StartedAt, "2026-11-26T23:11:31Z"},
+		{"step 1 started", fix.Steps[0].StartedAt, "2026-11-26T23:11:33Z"},
+		{"step 1 duration", fix.Steps[0].DurationMS, int64(1234)},
+		{"step 1 tools", fix.Steps[0].Tools, []string{"read_file", "read_file", "write_file"}},
+		{"step 2 tools, denied included", fix.Steps[1].Tools, []string{"bash", "edit_file"}},
+		{"step 2 denials", fix.Steps[1].Denials, 1},
+		{"step 3 files", fix.Steps[2].Files, []string{}},
+		{"fix-vet tool calls", fix.Stats.ToolCalls, map[string]int{"bash": 1, "edit_file": 1, "read_file": 2, "write_file": 1}},
+		{"fix-vet tool calls total", fix.Stats.ToolCallsTotal, 5},
+		{"fix-vet denials", fix.Stats.Denials, 1},
+		{"fix-vet messages", fix.Stats.Messages, 6},
+		{"fix-vet commits", fix.Stats.Commits, 2},
+		{"fix-vet files changed", fix.Stats.FilesChanged, 2},
+		{"fix-vet tokens", fix.Stats.Tokens, Tokens{Input: 1900, Output: 290, CacheRead: 2000, CacheWrite: 1000}},
+		{"fix-vet duration", fix.Stats.DurationMS, int64(184_000)},
+		{"changelog snapshot", changelog.SnapshotCommit, sha('d')},
+		{"changelog commits (snapshot not counted)", changelog.Stats.Commits, 1},
+		{"docs status", docs.Status, StatusNotStarted},
+		{"docs steps", docs.Steps, []StepReport{}},
+		{"docs tool calls", docs.Stats.ToolCalls, map[string]int{}},
+		{"totals steps", r.Totals.Steps, 5},
+		{"totals messages", r.Totals.Messages, 10},
+		{"totals tool calls", r.Totals.ToolCalls, map[string]int{"bash": 1, "edit_file": 1, "read_file": 2, "write_file": 2}},
+		{"totals files changed (distinct)", r.Totals.FilesChanged, 3},
+		{"totals commits", r.Totals.Commits, 3},
+		{"totals duration", r.Totals.DurationMS, int64(184_000 + 14_000)},
+	}
+	for _, tt := range tests {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("%s = %#v, want %#v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestReportCrashedRun(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	record(t, s,
+		RunStarted{RunID: "crash", StartedAt: t0, RepoRoot: "/r", BaseCommit: sha('a'), Tasks: []string{"fix", "later"}},
+		TaskStarted{RunID: "crash", Task: "fix", StartedAt: at(time.Second), Branch: "safe-coder/fix-crash"},
+		MessageAdded{RunID: "crash", Task: "fix", At: at(time.Second), Role: "user", Content: message("user", "go")},
+		StepStarted{RunID: "crash", Task: "fix", Step: 1, StartedAt: at(2 * time.Second)},
+		ToolCallStarted{RunID: "crash", Task: "fix", Step: 1, Seq: 1, Tool: "bash", Input: json.RawMessage(`{"command":"go test ./..."}`), StartedAt: at(3 * time.Second)},
+	)
+	r, err := s.Report(t.Context(), "crash")
+	if err != nil {
+		t.Fatalf("Report: %v", err)
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"run status", r.Run.Status, StatusRunning},
+		{"run finished_at", r.Run.FinishedAt, ""},
+		{"run duration", r.Run.DurationMS, int64(0)},
+		{"original branch (detached)", r.Repo.OriginalBranch, ""},
+		{"task status", r.Tasks[0].Status, StatusRunning},
+		{"task finished_at", r.Tasks[0].FinishedAt, ""},
+		{"task duration", r.Tasks[0].DurationMS, int64(0)},
+		{"unfinished call listed", r.Tasks[0].Steps[0].Tools, []string{"bash"}},
+		{"unfinished step duration", r.Tasks[0].Steps[0].DurationMS, int64(0)},
+		{"unanswered stop reason", r.Tasks[0].Steps[0].StopReason, ""},
+		{"tool calls", r.Totals.ToolCalls, map[string]int{"bash": 1}},
+		{"planned task", r.Tasks[1].Status, StatusNotStarted},
+	}
+	for _, tt := range tests {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("%s = %#v, want %#v", tt.name, tt.got, tt.want)
+		}
+	}
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	for _, want := range []string{`"status": "running"`, `"finished_at": ""`, `"files": []`, `"steps": []`} {
+		if !bytes.Contains(js, []byte(want)) {
+			t.Errorf("JSON lacks %s:\n%s", want, js)
+		}
+	}
+	md := r.Markdown()
+	for _, want := range []string{"# safe-coder run crash: running\n", "· detached HEAD\n", "| fix | running | 1 | 1 | 0 | 0 / 0 | 0 | 0 | — |", "## later\n\nNot started.\n", "| **total** |  | 1 | 1 | 0 | 0 / 0 | 0 | 0 | — |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	checkIntegrity(t, s)
+}
+
+func TestReportEmptyRun(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	record(t, s, RunStarted{RunID: "empty", StartedAt: t0})
+	r, err := s.Report(t.Context(), "empty")
+	if err != nil {
+		t.Fatalf("Report: %v", err)
+	}
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	// Lists and maps are never null, even with nothing in them.
+	for _, want := range []string{`"tasks": []`, `"tool_calls": {}`} {
+		if !bytes.Contains(js, []byte(want)) {
+			t.Errorf("JSON lacks %s:\n%s", want, js)
+		}
+	}
+	if !bytes.HasSuffix(js, []byte("}\n")) {
+		t.Errorf("JSON does not end with a newline: %q", js[len(js)-5:])
+	}
+}
+
+func TestReportUnknownRun(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	record(t, s, RunStarted{RunID: "known", StartedAt: t0})
+	_, err := s.Report(t.Context(), "nope")
+	if !errors.Is(err, ErrRunNotFound) {
+		t.Fatalf("Report(nope) = %v, want ErrRunNotFound", err)
+	}
+	if !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("error %q does not name the run", err)
+	}
+}
+
+func TestLastRunID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		runs []RunStarted
+		want string
+	}{
+		{"newest start wins over insertion order", []RunStarted{
+			{RunID: "old", StartedAt: t0},
+			{RunID: "new", StartedAt: at(time.Hour)},
+			{RunID: "mid", StartedAt: at(30 * time.Minute)},
+		}, "new"},
+		{"same millisecond: recorded last wins", []RunStarted{
+			{RunID: "first", StartedAt: t0},
+			{RunID: "second", StartedAt: t0},
+		}, "second"},
+		{"one run", []RunStarted{{RunID: "only", StartedAt: t0}}, "only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := openStore(t)
+			for _, ev := range tt.runs {
+				record(t, s, ev)
+			}
+			got, err := s.LastRunID(t.Context())
+			if err != nil {
+				t.Fatalf("LastRunID: %v", err)
+			}
+			if got != tt.want {
+				t.Errorf("LastRunID = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLastRunIDEmpty(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	if _, err := s.LastRunID(t.Context()); !errors.Is(err, ErrNoRuns) {
+		t.Fatalf("LastRunID on an empty store = %v, want ErrNoRuns", err)
+	}
+}

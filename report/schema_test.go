@@ -1,0 +1,353 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+type schemaDoc struct {
+	root map[string]any
+}
+
+func loadSchema(t *testing.T) schemaDoc {
+	t.Helper()
+	b, err := os.ReadFile("schema.json")
+	if err != nil {
+		t.Fatalf("read schema: %v", err)
+	}
+	var root map[string]any
+	if err := json.Unmarshal(b, &root); err != nil {
+		t.Fatalf("parse schema: %v", err)
+	}
+	return schemaDoc{root: root}
+}
+
+// resolve follows $ref (only local #/$defs/ references are used) and
+// returns the node the reference points at.
+func (d schemaDoc) resolve(node map[string]any) (map[string]any, error) {
+	for range 10 {
+		ref, ok := node["$ref"].(string)
+		if !ok {
+			return node, nil
+		}
+		name, ok := strings.CutPrefix(ref, "#/$defs/")
+		if !ok {
+			return nil, fmt.Errorf("unsupported $ref %q", ref)
+		}
+		defs, _ := d.root["$defs"].(map[string]any)
+		next, ok := defs[name].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("$ref %q points nowhere", ref)
+		}
+		node = next
+	}
+	return nil, fmt.Errorf("$ref chain too long")
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name
+}
+
+// agree walks the Go type and the schema node together and reports every
+// place where they differ.
+func (d schemaDoc) agree(path string, typ reflect.Type, raw map[string]any) []string {
+	node, err := d.resolve(raw)
+	if err != nil {
+		return []string{path + ": " + err.Error()}
+	}
+	typeIs := func(want string) []string {
+		if got, _ := node["type"].(string); got != want {
+			return []string{fmt.Sprintf("%s: schema type %q, Go %s wants %q", path, got, typ, want)}
+		}
+		return nil
+	}
+	switch typ.Kind() {
+	case reflect.String:
+		return typeIs("string")
+	case reflect.Int, reflect.Int64:
+		return typeIs("integer")
+	case reflect.Slice:
+		problems := typeIs("array")
+		items, _ := node["items"].(map[string]any)
+		return append(problems, d.agree(path+"[]", typ.Elem(), items)...)
+	case reflect.Map:
+		problems := typeIs("object")
+		values, ok := node["additionalProperties"].(map[string]any)
+		if !ok {
+			return append(problems, path+": a map needs an additionalProperties schema")
+		}
+		return append(problems, d.agree(path+"{}", typ.Elem(), values)...)
+	case reflect.Struct:
+		problems := typeIs("object")
+		if node["additionalProperties"] != false {
+			problems = append(problems, path+": additionalProperties must be false")
+		}
+		props, _ := node["properties"].(map[string]any)
+		var fields []string
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name := jsonName(f)
+			if name == "" || name == "-" {
+				problems = append(problems, fmt.Sprintf("%s: field %s has no json name", path, f.Name))
+				continue
+			}
+			if strings.Contains(f.Tag.Get("json"), "omitempty") {
+				problems = append(problems, fmt.Sprintf("%s.%s: omitempty would drop a required field", path, name))
+			}
+			fields = append(fields, name)
+			prop, ok := props[name].(map[string]any)
+			if !ok {
+				problems = append(problems, fmt.Sprintf("%s: field %q missing from the schema", path, name))
+				continue
+			}
+			problems = append(problems, d.agree(path+"."+name, f.Type, prop)...)
+		}
+		for _, name := range slices.Sorted(maps.Keys(props)) {
+			if !slices.Contains(fields, name) {
+				problems = append(problems, fmt.Sprintf("%s: schema property %q missing from %s", path, name, typ))
+			}
+		}
+		var required []string
+		for _, r := range node["required"].([]any) {
+			required = append(required, r.(string))
+		}
+		slices.Sort(required)
+		slices.Sort(fields)
+		if !slices.Equal(required, fields) {
+			problems = append(problems, fmt.Sprintf("%s: required %v, want every field %v", path, required, fields))
+		}
+		return problems
+	default:
+		return []string{fmt.Sprintf("%s: Go kind %s has no schema mapping", path, typ.Kind())}
+	}
+}
+
+func TestSchemaMatchesReportType(t *testing.T) {
+	t.Parallel()
+	d := loadSchema(t)
+	if got := d.root["$schema"]; got != "https://json-schema.org/draft/2020-12/schema" {
+		t.Errorf("$schema = %v, want draft 2020-12", got)
+	}
+	for _, p := range d.agree("$", reflect.TypeOf(Report{}), d.root) {
+		t.Error(p)
+	}
+}
+
+// validate checks doc against the subset of JSON Schema that schema.json
+// uses: $ref, type, const, minimum, format date-time, anyOf, properties,
+// required, additionalProperties and items.
+func (d schemaDoc) validate(path string, raw map[string]any, doc any) []string {
+	node, err := d.resolve(raw)
+	if err != nil {
+		return []string{path + ": " + err.Error()}
+	}
+	var problems []string
+	fail := func(format string, args ...any) {
+		problems = append(problems, path+": "+fmt.Sprintf(format, args...))
+	}
+	if want, ok := node["type"].(string); ok {
+		if got := jsonType(doc); got != want && !(want == "number" && got == "integer") {
+			fail("type %s, want %s", got, want)
+			return problems
+		}
+	}
+	if c, ok := node["const"]; ok && !reflect.DeepEqual(c, doc) {
+		fail("%v is not the constant %v", doc, c)
+	}
+	if m, ok := node["minimum"].(float64); ok {
+		if n, isNum := doc.(float64); isNum && n < m {
+			fail("%v is below the minimum %v", n, m)
+		}
+	}
+	if node["format"] == "date-time" {
+		if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(doc)); err != nil {
+			fail("not a date-time: %v", err)
+		}
+	}
+	if alts, ok := node["anyOf"].([]any); ok {
+		matched := false
+		for _, alt := range alts {
+			if len(d.validate(path, alt.(map[string]any), doc)) == 0 {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			fail("%v matches no alternative of anyOf", doc)
+		}
+	}
+	switch v := doc.(type) {
+	case map[string]any:
+		props, _ := node["properties"].(map[string]any)
+		for _, r := range anySlice(node["required"]) {
+			if _, ok := v[r.(string)]; !ok {
+				fail("required %q missing", r)
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if p, ok := props[k].(map[string]any); ok {
+				problems = append(problems, d.validate(path+"."+k, p, v[k])...)
+				continue
+			}
+			switch extra := node["additionalProperties"].(type) {
+			case bool:
+				if !extra {
+					fail("unexpected property %q", k)
+				}
+			case map[string]any:
+				problems = append(problems, d.validate(path+"."+k, extra, v[k])...)
+			}
+		}
+	case []any:
+		if items, ok := node["items"].(map[string]any); ok {
+			for i, item := range v {
+				problems = append(problems, d.validate(fmt.Sprintf("%s[%d]", path, i), items, item)...)
+			}
+		}
+	}
+	return problems
+}
+
+func anySlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case float64:
+		if x == float64(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func TestGoldenReportConformsToSchema(t *testing.T) {
+	t.Parallel()
+	d := loadSchema(t)
+	b, err := os.ReadFile("testdata/report.golden.json")
+	if err != nil {
+		t.Fatalf("read golden: %v", err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("parse golden: %v", err)
+	}
+	for _, p := range d.validate("$", d.root, doc) {
+		t.Error(p)
+	}
+}
+
+// TestSchemaValidatorCatchesBreakage proves the validator above can fail:
+// each mutation of a valid report must be reported.
+func TestSchemaValidatorCatchesBreakage(t *testing.T) {
+	t.Parallel()
+	d := loadSchema(t)
+	tests := []struct {
+		name   string
+		mutate func(doc map[string]any)
+	}{
+		{"null list", func(doc map[string]any) { doc["tasks"] = nil }},
+		{"null map", func(doc map[string]any) { doc["totals"].(map[string]any)["tool_calls"] = nil }},
+		{"missing field", func(doc map[string]any) { delete(doc["run"].(map[string]any), "exit_code") }},
+		{"extra field", func(doc map[string]any) { doc["repo"].(map[string]any)["head"] = "x" }},
+		{"wrong type", func(doc map[string]any) { doc["run"].(map[string]any)["duration_ms"] = "12" }},
+		{"fractional count", func(doc map[string]any) { doc["totals"].(map[string]any)["steps"] = 1.5 }},
+		{"negative count", func(doc map[string]any) { doc["totals"].(map[string]any)["denials"] = -1.0 }},
+		{"bad time", func(doc map[string]any) { doc["run"].(map[string]any)["started_at"] = "yesterday" }},
+		{"wrong schema version", func(doc map[string]any) { doc["schema_version"] = 2.0 }},
+		{"string in tool counts", func(doc map[string]any) {
+			doc["totals"].(map[string]any)["tool_calls"] = map[string]any{"bash": "1"}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := openStore(t)
+			record(t, s, RunStarted{RunID: "r", StartedAt: t0})
+			r, err := s.Report(t.Context(), "r")
+			if err != nil {
+				t.Fatalf("Report: %v", err)
+			}
+			js, err := r.JSON()
+			if err != nil {
+				t.Fatalf("JSON: %v", err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(js, &doc); err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			if p := d.validate("$", d.root, doc); len(p) != 0 {
+				t.Fatalf("the unmutated report is invalid: %v", p)
+			}
+			tt.mutate(doc)
+			if p := d.validate("$", d.root, doc); len(p) == 0 {
+				t.Error("the validator accepted the broken report")
+			}
+		})
+	}
+}
+
+// TestSchemaAgreementCatchesDrift proves the struct walk above can fail:
+// Go types that drift from the schema's model object are reported.
+func TestSchemaAgreementCatchesDrift(t *testing.T) {
+	t.Parallel()
+	d := loadSchema(t)
+	model := map[string]any{"$ref": "#/$defs/model"}
+	type extraField struct {
+		Provider string `json:"provider"`
+		Name     string `json:"name"`
+		Version  string `json:"version"`
+	}
+	type missingField struct {
+		Provider string `json:"provider"`
+	}
+	type wrongType struct {
+		Provider string `json:"provider"`
+		Name     int    `json:"name"`
+	}
+	type omitted struct {
+		Provider string `json:"provider"`
+		Name     string `json:"name,omitempty"`
+	}
+	type ok struct {
+		Provider string `json:"provider"`
+		Name     string `json:"name"`
+	}
+	tests := []struct {
+		name     string
+		typ      reflect.Type
+		problems bool
+	}{
+		{"extra field", reflect.TypeOf(extraField{}), true},
+		{"missing field", reflect.TypeOf(missingField{}), true},
+		{"wrong type", reflect.TypeOf(wrongType{}), true},
+		{"omitempty", reflect.TypeOf(omitted{}), true},
+		{"matching", reflect.TypeOf(ok{}), false},
+	}
+	for _, tt := range tests {
+		if p := d.agree("$", tt.typ, model); (len(p) > 0) != tt.problems {
+			t.Errorf("%s: problems %v, want problems=%v", tt.name, p, tt.problems)
+		}
+	}
+}

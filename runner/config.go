@@ -1,0 +1,34 @@
+package runner
+
+import (
+	"github.com/safe-coder/safe-coder/llm"
+	"github.com/safe-coder/safe-coder/tasks"
+)
+
+// Config is one task of one run, ready to go: the task as loaded, the tools
+// offered to the model, and where its branch starts.
+type Config struct {
+	RunID string
+	Task  tasks.Task
+	// System is the system prompt; see SystemPrompt.
+	System string
+	// Tools are the definitions offered to the model.
+	Tools []llm.ToolDef
+
+	// The run branch, as gitsafety.Begin made it; recorded, not acted on.
+	Branch         string
+	BaseCommit     string
+	StartCommit    string
+	SnapshotCommit string
+}
+
+// Result is how one task ended.
+type Result struct {
+	Status Status
+	// Steps is the number of model turns taken.
+	Steps int
+	// FinalMessage is the model's last text answer.
+	FinalMessage string
+	// Err explains every status but succeeded.
+	Err error
+}

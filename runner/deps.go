@@ -1,0 +1,58 @@
+package runner
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/safe-coder/safe-coder/gitsafety"
+	"github.com/safe-coder/safe-coder/llm"
+	"github.com/safe-coder/safe-coder/report"
+	"github.com/safe-coder/safe-coder/runner/policy"
+	"github.com/safe-coder/safe-coder/runner/tools"
+)
+
+// Model answers one turn. Implemented by every llm.Client.
+type Model interface {
+	Complete(ctx context.Context, req *llm.Request) (*llm.Response, error)
+}
+
+// Committer turns the files a step changed into a commit on the run branch.
+// CommitStep returns a Commit with an empty SHA when nothing changed; an
+// error means the repository is in trouble (HEAD moved, disk full) and the
+// run must stop. Head returns the current tip of the run branch.
+type Committer interface {
+	CommitStep(ctx context.Context, c gitsafety.StepCommit) (gitsafety.Commit, error)
+	Head() string
+}
+
+// Recorder stores what happened, as it happens. An error means the state
+// can no longer be trusted and the run stops.
+type Recorder interface {
+	Record(ctx context.Context, ev report.Event) error
+}
+
+// Toolbox runs an allowed tool call. Problems the model can fix come back
+// as a Result with IsError, never as a Go error.
+type Toolbox interface {
+	Exec(ctx context.Context, call llm.ToolCall) tools.Result
+}
+
+// Policy decides whether a tool call may run.
+type Policy interface {
+	Decide(call llm.ToolCall) policy.Decision
+}
+
+// Deps are the outside world of one task run.
+type Deps struct {
+	Model    Model
+	Git      Committer
+	Recorder Recorder
+	Tools    Toolbox
+	Policy   Policy
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Log receives progress lines for people (stderr in the CLI); nil
+	// discards them.
+	Log io.Writer
+}

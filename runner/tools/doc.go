@@ -1,0 +1,30 @@
+// Package tools implements the tools the model calls: read_file, write_file,
+// edit_file, list_files, grep and bash. They run directly on the repository
+// checkout with nobody watching, so confinement is built into every tool
+// rather than left to the caller. Whether a call may run at all is decided
+// before Exec by runner/policy; this package only makes sure that a call
+// which runs cannot reach further than the repository.
+//
+// Invariants:
+//
+//   - Every file operation goes through an os.Root opened on the repository,
+//     so no path, symlink or race reaches outside it. Paths are also resolved
+//     component by component first (following symlinks inside the
+//     repository), so a path that would escape, or that names or resolves
+//     into .git in any spelling, is refused with a reason the model can act on.
+//   - .git is never read, listed, searched or written by a tool. The package
+//     itself reads .git/info/exclude to honour it, and nothing else there.
+//   - Writes are atomic: a temporary file in the target's directory, fsync,
+//     rename. A final-component symlink is never written through, and an
+//     existing file keeps its permission bits.
+//   - edit_file refuses to edit a file that changed on disk since the model
+//     last read or wrote it through this Toolbox.
+//   - Commands run with stdin at /dev/null, exactly the environment given
+//     (build it with CommandEnv, which removes secrets), in their own process
+//     group that is killed as a whole on timeout and after the command
+//     returns, and their output is capped head and tail in bounded memory.
+//   - Anything the model can fix is a Result with IsError set, never a Go
+//     error and never a panic.
+//
+// The bash tool relies on Unix process groups; the package targets Unix.
+package tools

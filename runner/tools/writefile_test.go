@@ -1,0 +1,144 @@
+package tools
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestWriteFile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		setup       func(t *testing.T, root string)
+		path        string
+		wantTouched string
+		wantMode    os.FileMode
+	}{
+		{"new file with parents", nil, "a/b/c.txt", "a/b/c.txt", 0o644},
+		{"replace keeps mode", func(t *testing.T, root string) {
+			put(t, root, "run.sh", "#!/bin/sh\n")
+			if err := os.Chmod(filepath.Join(root, "run.sh"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, "run.sh", "run.sh", 0o755},
+		{"replace keeps restrictive mode", func(t *testing.T, root string) {
+			put(t, root, "private.txt", "x")
+			if err := os.Chmod(filepath.Join(root, "private.txt"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "private.txt", "private.txt", 0o600},
+		{"through a directory symlink", func(t *testing.T, root string) {
+			put(t, root, "real/keep", "")
+			link(t, root, "real", "alias")
+		}, "alias/new.txt", "real/new.txt", 0o644},
+		{"backslash is a name character on unix", nil, `a\b.txt`, `a\b.txt`, 0o644},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := newRepo(t)
+			if tt.setup != nil {
+				tt.setup(t, root)
+			}
+			tb := newToolbox(t, Options{Root: root})
+			r := mustSucceed(t, run(t, tb, WriteFile, map[string]any{"path": tt.path, "content": "hello"}))
+			if want := "wrote 5 bytes to " + tt.wantTouched; r.Content != want {
+				t.Errorf("content = %q, want %q", r.Content, want)
+			}
+			if want := "write_file " + tt.wantTouched + " (5 bytes)"; r.Summary != want {
+				t.Errorf("summary = %q, want %q", r.Summary, want)
+			}
+			if !slices.Equal(r.Touched, []string{tt.wantTouched}) {
+				t.Errorf("touched = %v, want [%s]", r.Touched, tt.wantTouched)
+			}
+			if got := read(t, root, tt.wantTouched); got != "hello" {
+				t.Errorf("file content = %q", got)
+			}
+			fi, err := os.Stat(filepath.Join(root, tt.wantTouched))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != tt.wantMode {
+				t.Errorf("mode = %v, want %v", fi.Mode().Perm(), tt.wantMode)
+			}
+			dir := filepath.Dir(filepath.Join(root, tt.wantTouched))
+			for _, name := range entries(t, dir, ".") {
+				if strings.Contains(name, ".tmp") {
+					t.Errorf("temporary file left behind: %s", name)
+				}
+			}
+			untracked := strings.Split(gitCmd(t, root, "ls-files", "--others", "-z"), "\x00")
+			if !slices.Contains(untracked, tt.wantTouched) {
+				t.Errorf("git does not see %s; it sees %q", tt.wantTouched, untracked)
+			}
+		})
+	}
+}
+
+func TestWriteFileRefuses(t *testing.T) {
+	t.Parallel()
+	root := newRepo(t)
+	put(t, root, "dir/f.txt", "keep")
+	put(t, root, "target.txt", "target")
+	put(t, root, "file", "plain")
+	link(t, root, "target.txt", "inner_link")
+	tb := newToolbox(t, Options{Root: root})
+	tests := []struct{ path, want string }{
+		{"dir", "dir: is a directory"},
+		{"inner_link", "inner_link: is a symlink; write_file does not follow symlinks"},
+		{"file/sub.txt", "file/sub.txt: not a directory"},
+		{"", "path is empty"},
+		{"newdir/", "newdir/: ends with '/', so it names a directory"},
+	}
+	for _, tt := range tests {
+		mustFail(t, run(t, tb, WriteFile, map[string]any{"path": tt.path, "content": "x"}), tt.want)
+	}
+	if fi, err := os.Lstat(filepath.Join(root, "inner_link")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("inner_link is no longer a symlink: %v %v", fi, err)
+	}
+	if got := read(t, root, "target.txt"); got != "target" {
+		t.Errorf("symlink target written: %q", got)
+	}
+	// The allowed twin: the symlink's target itself.
+	mustSucceed(t, run(t, tb, WriteFile, map[string]any{"path": "target.txt", "content": "new"}))
+	if got := read(t, root, "inner_link"); got != "new" {
+		t.Errorf("target content through link = %q", got)
+	}
+}
+
+// TestWriteFileAtomic checks that a reader holding the old file keeps the
+// old content: the new content arrives by rename, not by rewriting in place.
+func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
+	root := newRepo(t)
+	put(t, root, "f.txt", "old content")
+	old, err := os.Open(filepath.Join(root, "f.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	before, err := old.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := newToolbox(t, Options{Root: root})
+	mustSucceed(t, run(t, tb, WriteFile, map[string]any{"path": "f.txt", "content": "new"}))
+	buf := make([]byte, 64)
+	n, _ := old.Read(buf)
+	if string(buf[:n]) != "old content" {
+		t.Errorf("old descriptor reads %q: the file was rewritten in place", buf[:n])
+	}
+	after, err := os.Stat(filepath.Join(root, "f.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(before, after) {
+		t.Error("the file was not replaced by rename")
+	}
+	if names := entries(t, root, "."); !slices.Equal(names, []string{".git", "f.txt"}) {
+		t.Errorf("directory holds %v", names)
+	}
+}

@@ -1,0 +1,30 @@
+// Package tasks reads safe-coder task files (schema version 1): it parses
+// the YAML, checks every key and value strictly, merges the file's defaults
+// into each task and returns tasks ready to run.
+//
+// The file is decoded into a yaml.Node tree and walked by hand instead of
+// being decoded into structs. yaml.v3's Decoder.KnownFields would reject
+// unknown keys too, but it reports only a line number and stops at the first
+// type error; the walker gives every problem a line and a column and collects
+// all of them in one pass, so a user fixes a file in one round trip.
+//
+// Invariants:
+//   - Load and Parse return either a complete, valid *File or an Errors value
+//     holding every problem of the file, sorted by position; never a partial
+//     File and never only the first problem.
+//   - Every Error has a line and a column of at least 1 and names the field
+//     it is about with a dotted path ("tasks[1].model.provider", task
+//     indexes 0-based).
+//   - Defaults merge into each task key by key (model, limits and git key
+//     by key, lists replaced). Provider-specific model keys (base_url and
+//     api_key_env for anthropic, transcript for replay) are checked against
+//     the provider of the mapping they are written in, and a task inherits
+//     them from defaults only when they apply to the task's provider.
+//   - Keys of the design that this version does not implement yet (checks,
+//     pr, allow, ...) are rejected, never parsed and silently ignored.
+//   - Parsing never panics, whatever the input; aliases are resolved with a
+//     bounded budget, so a small file cannot expand into unbounded work.
+//   - The package touches no network, git or model. The only file system
+//     access is reading the task file (Load) and checking that a replay
+//     transcript exists.
+package tasks

@@ -1,0 +1,87 @@
+package tasks
+
+import (
+	"fmt"
+	"time"
+)
+
+// The keys of each mapping of schema version 1. They are functions rather
+// than package variables so no caller can change the schema at run time.
+
+// settingKeys may be set in defaults and on each task.
+func settingKeys() []string {
+	return []string{"model", "approval", "tools", "limits", "git"}
+}
+
+// settingKeysNotYet are keys of the design that defaults and tasks will
+// take in a later version.
+func settingKeysNotYet() []string {
+	return []string{"allow", "deny", "instructions", "checks", "on_failure", "pr"}
+}
+
+func rootKeys() keySet {
+	misplace := map[string]string{}
+	for _, k := range settingKeys() {
+		misplace[k] = fmt.Sprintf("%q cannot be set at the top level; put it under defaults: or on a task", k)
+	}
+	for _, k := range []string{"name", "prompt", "prompts"} {
+		misplace[k] = fmt.Sprintf("%q cannot be set at the top level; put it on a task under tasks:", k)
+	}
+	return keySet{known: []string{"version", "defaults", "tasks"}, misplace: misplace}
+}
+
+func defaultsKeys() keySet {
+	misplace := map[string]string{}
+	for _, k := range []string{"name", "prompt", "prompts"} {
+		misplace[k] = fmt.Sprintf("%q can only be set on a task, not in defaults", k)
+	}
+	return keySet{known: settingKeys(), notYet: settingKeysNotYet(), misplace: misplace}
+}
+
+func taskKeys() keySet {
+	return keySet{
+		known:  append([]string{"name", "prompt", "prompts"}, settingKeys()...),
+		notYet: append(settingKeysNotYet(), "command", "args"),
+	}
+}
+
+func modelKeys() keySet {
+	return keySet{known: []string{"provider", "name", "base_url", "api_key_env", "max_output_tokens", "transcript"}}
+}
+
+func limitsKeys() keySet {
+	return keySet{
+		known:  []string{"max_steps", "bash_timeout"},
+		notYet: []string{"max_tokens", "max_cost_usd", "timeout"},
+	}
+}
+
+func gitKeys() keySet {
+	return keySet{known: []string{"branch"}, notYet: []string{"base", "dirty"}}
+}
+
+func providerEnum() enum {
+	return enum{
+		noun:   "provider",
+		values: []string{string(ProviderAnthropic), string(ProviderReplay)},
+		notYet: []string{"openai", "ollama"},
+	}
+}
+
+func approvalEnum() enum {
+	return enum{
+		noun:   "mode",
+		values: []string{string(ApprovalPlan), string(ApprovalDefault), string(ApprovalAutoEdit), string(ApprovalYolo)},
+	}
+}
+
+func toolEnum() enum {
+	return enum{noun: "tool", values: ToolNames()}
+}
+
+// Bounds of the numeric settings.
+const (
+	maxOutputTokensLimit = 1_000_000
+	maxStepsLimit        = 10_000
+	maxBashTimeout       = 24 * time.Hour
+)

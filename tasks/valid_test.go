@@ -1,0 +1,226 @@
+package tasks
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestLoadValidFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join("testdata", "valid.yaml")
+	f, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	transcript, err := filepath.Abs(filepath.Join("testdata", "fix-vet.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaultTools := []string{"read_file", "list_files", "grep", "write_file", "edit_file"}
+	branch := "ai/{date}/{task}-{run}"
+	want := &File{Path: path, Version: 1, Tasks: []Task{
+		{
+			Name:    "fix-vet",
+			Prompts: []string{"Fix every warning printed by go vet ./...\nKeep the changes minimal.\n"},
+			Model: Model{
+				Provider:        ProviderAnthropic,
+				Name:            "claude-sonnet-4-5",
+				APIKeyEnv:       "SAFE_CODER_ANTHROPIC_KEY",
+				MaxOutputTokens: 4096,
+			},
+			Approval: ApprovalAutoEdit,
+			Tools:    []string{"read_file", "grep", "edit_file", "bash"},
+			Limits:   Limits{MaxSteps: 60, BashTimeout: 90 * time.Second},
+			Git:      Git{Branch: branch},
+		},
+		{
+			Name:    "changelog",
+			Prompts: []string{"Summarize the changes since the last tag.", "Add them to CHANGELOG.md."},
+			Model: Model{
+				Provider:        ProviderAnthropic,
+				Name:            "claude-haiku-4-5",
+				BaseURL:         "http://localhost:8080/anthropic",
+				APIKeyEnv:       "SAFE_CODER_ANTHROPIC_KEY",
+				MaxOutputTokens: 4096,
+			},
+			Approval: ApprovalPlan,
+			Tools:    defaultTools,
+			Limits:   Limits{MaxSteps: 25, BashTimeout: 90 * time.Second},
+			Git:      Git{Branch: branch},
+		},
+		{
+			// Replay inherits the provider-neutral defaults (name, max
+			// output tokens) but not the anthropic-only api_key_env.
+			Name:    "replay.smoke_1",
+			Prompts: []string{"Replay the recorded session."},
+			Model: Model{
+				Provider:        ProviderReplay,
+				Name:            "claude-sonnet-4-5",
+				MaxOutputTokens: 4096,
+				Transcript:      transcript,
+			},
+			Approval: ApprovalAutoEdit,
+			Tools:    defaultTools,
+			Limits:   Limits{MaxSteps: 25, BashTimeout: 90 * time.Second},
+			Git:      Git{Branch: branch},
+		},
+	}}
+	if !reflect.DeepEqual(f, want) {
+		t.Errorf("Load(%s) =\n%+v\nwant\n%+v", path, f, want)
+	}
+}
+
+func TestParseBuiltInDefaults(t *testing.T) {
+	t.Parallel()
+	f := mustParse(t, "tasks.yaml", lines("version: 1", "tasks:", "  - name: t", "    prompt: p", "    model: {name: m}"))
+	want := []Task{{
+		Name:    "t",
+		Prompts: []string{"p"},
+		Model: Model{
+			Provider:        ProviderAnthropic,
+			Name:            "m",
+			APIKeyEnv:       "ANTHROPIC_API_KEY",
+			MaxOutputTokens: 8192,
+		},
+		Approval: ApprovalDefault,
+		Tools:    []string{"read_file", "list_files", "grep", "write_file", "edit_file", "bash"},
+		Limits:   Limits{MaxSteps: 40, BashTimeout: 2 * time.Minute},
+		Git:      Git{Branch: "safe-coder/{task}-{run}"},
+	}}
+	if !reflect.DeepEqual(f.Tasks, want) {
+		t.Errorf("tasks =\n%+v\nwant\n%+v", f.Tasks, want)
+	}
+	if f.Version != 1 || f.Path != "tasks.yaml" {
+		t.Errorf("Version, Path = %d, %q; want 1, tasks.yaml", f.Version, f.Path)
+	}
+}
+
+func TestParseMergesPerKey(t *testing.T) {
+	t.Parallel()
+	f := mustParse(t, "tasks.yaml", lines(
+		"version: 1",
+		"defaults:",
+		"  model: {name: m, base_url: https://proxy.example.com/llm, max_output_tokens: 1000}",
+		"  tools: [grep, bash]",
+		"  limits: {max_steps: 5, bash_timeout: 1h30m}",
+		"  git: {branch: \"bots/{run}\"}",
+		"tasks:",
+		"  - name: inherits",
+		"    prompt: p",
+		"  - name: overrides",
+		"    prompt: p",
+		"    model: {max_output_tokens: 7, api_key_env: OTHER_KEY}",
+		"    tools: [read_file]",
+		"    limits: {bash_timeout: 10s}",
+		"    approval: yolo",
+		"    git: {branch: \"x/{task}/{date}/{run}\"}",
+	))
+	inherits, overrides := f.Tasks[0], f.Tasks[1]
+	wantInherits := Task{
+		Name: "inherits", Prompts: []string{"p"},
+		Model:    Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "ANTHROPIC_API_KEY", MaxOutputTokens: 1000},
+		Approval: ApprovalDefault,
+		Tools:    []string{"grep", "bash"},
+		Limits:   Limits{MaxSteps: 5, BashTimeout: 90 * time.Minute},
+		Git:      Git{Branch: "bots/{run}"},
+	}
+	wantOverrides := Task{
+		Name: "overrides", Prompts: []string{"p"},
+		Model:    Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "OTHER_KEY", MaxOutputTokens: 7},
+		Approval: ApprovalYolo,
+		Tools:    []string{"read_file"},
+		Limits:   Limits{MaxSteps: 5, BashTimeout: 10 * time.Second},
+		Git:      Git{Branch: "x/{task}/{date}/{run}"},
+	}
+	if !reflect.DeepEqual(inherits, wantInherits) {
+		t.Errorf("tasks[0] =\n%+v\nwant\n%+v", inherits, wantInherits)
+	}
+	if !reflect.DeepEqual(overrides, wantOverrides) {
+		t.Errorf("tasks[1] =\n%+v\nwant\n%+v", overrides, wantOverrides)
+	}
+	// Tasks inheriting a list must not share it: changing one task's tools
+	// must not change another's.
+	f.Tasks[0].Tools[0] = "changed"
+	g := mustParse(t, "tasks.yaml", lines("version: 1", "defaults: {model: {name: m}, tools: [grep]}", "tasks: [{name: a, prompt: p}, {name: b, prompt: p}]"))
+	g.Tasks[0].Tools[0] = "changed"
+	if g.Tasks[1].Tools[0] != "grep" {
+		t.Errorf("tasks share their inherited tools slice")
+	}
+}
+
+func TestParseAnchorsAndScalarForms(t *testing.T) {
+	t.Parallel()
+	f := mustParse(t, "tasks.yaml", lines(
+		"version: 1",
+		"tasks:",
+		"  - name: first",
+		"    prompt: &common \"  Keep edits small.  \"",
+		"    model: &model {name: m}",
+		"    limits: {max_steps: 1_000}",
+		"  - name: !!str 2024",
+		"    prompts: [*common, 'second']",
+		"    model: *model",
+		"    approval: \"plan\"",
+	))
+	if got, want := f.Tasks[0].Prompts, []string{"  Keep edits small.  "}; !reflect.DeepEqual(got, want) {
+		t.Errorf("tasks[0].Prompts = %q; want %q (verbatim)", got, want)
+	}
+	if got := f.Tasks[0].Limits.MaxSteps; got != 1000 {
+		t.Errorf("tasks[0].Limits.MaxSteps = %d; want 1000", got)
+	}
+	if got := f.Tasks[1].Name; got != "2024" {
+		t.Errorf("tasks[1].Name = %q; want 2024", got)
+	}
+	if got, want := f.Tasks[1].Prompts, []string{"  Keep edits small.  ", "second"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("tasks[1].Prompts = %q; want %q", got, want)
+	}
+	if got := f.Tasks[1].Model.Name; got != "m" {
+		t.Errorf("tasks[1].Model.Name = %q; want m (through the alias)", got)
+	}
+	if got := f.Tasks[1].Approval; got != ApprovalPlan {
+		t.Errorf("tasks[1].Approval = %q; want plan", got)
+	}
+}
+
+func TestParseTranscriptPaths(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "rec"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	recorded := filepath.Join(dir, "rec", "session.jsonl")
+	if err := os.WriteFile(recorded, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		transcript string
+	}{
+		{"relative to the task file", "rec/session.jsonl"},
+		{"relative with dot segments", "./rec/../rec/session.jsonl"},
+		{"absolute", recorded},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// The task file lives in dir while the test runs elsewhere,
+			// so a path resolved against the working directory would fail.
+			path := filepath.Join(dir, tc.name+".yaml")
+			input := lines("version: 1", "tasks:", "  - name: t", "    prompt: p",
+				"    model: {provider: replay, transcript: '"+tc.transcript+"'}")
+			if err := os.WriteFile(path, []byte(input), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := Load(path)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got := f.Tasks[0].Model.Transcript; got != recorded {
+				t.Errorf("Transcript = %q; want %q", got, recorded)
+			}
+		})
+	}
+}
