@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/safe-coder/safe-coder/tasks"
 )
 
 // version is set at link time by the Makefile (-X main.version=…).
@@ -93,7 +95,14 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
+		var problems tasks.Errors
+		switch {
+		case errors.As(ee.err, &problems):
+			// file:line:col lines stand alone, as compilers print them,
+			// so editors and CI annotations can jump to them.
+			fmt.Fprintln(s.Err, problems.Error())
+			fmt.Fprintf(s.Err, "safe-coder: %d problem(s) in the task file; nothing ran\n", len(problems))
+		case ee.err != nil:
 			fmt.Fprintf(s.Err, "safe-coder: %v\n", ee.err)
 		}
 		return ee.code

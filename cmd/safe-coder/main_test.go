@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -70,6 +72,8 @@ func TestScripts(t *testing.T) {
 			"initrepo":  cmdInitRepo,
 			"jsonq":     cmdJSONQ,
 			"expandenv": cmdExpandEnv,
+			"waitfile":  cmdWaitFile,
+			"signal":    cmdSignal,
 		},
 	})
 }
@@ -152,6 +156,35 @@ func cmdExpandEnv(ts *testscript.TestScript, neg bool, args []string) {
 	path := ts.MkAbs(args[0])
 	data := os.Expand(ts.ReadFile(args[0]), ts.Getenv)
 	ts.Check(os.WriteFile(path, []byte(data), 0o644))
+}
+
+// waitfile FILE waits up to 20 s for FILE to exist.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitfile: %s did not appear", args[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// signal TERM|INT sends the signal to every background command (testscript's
+// own kill knows only INT and KILL).
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT}
+	if neg || len(args) != 1 || sigs[args[0]] == 0 {
+		ts.Fatalf("usage: signal TERM|INT")
+	}
+	for _, cmd := range ts.BackgroundCmds() {
+		ts.Check(cmd.Process.Signal(sigs[args[0]]))
+	}
 }
 
 // initrepo DIR makes DIR (with whatever files the script put there) a git

@@ -96,6 +96,17 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
+	// Models are built before the repository is touched, so a bad replay
+	// transcript is a set-up error too.
+	httpClient := &http.Client{Transport: cleanhttp.DefaultPooledTransport(), Timeout: 10 * time.Minute}
+	models := make(map[string]llm.Client, len(selected))
+	for _, t := range selected {
+		m, err := newModel(t, httpClient, keys, s)
+		if err != nil {
+			return exitWith(exitUsage, fmt.Errorf("task %s: %w", t.Name, err))
+		}
+		models[t.Name] = m
+	}
 
 	repo, err := gitsafety.Open(ctx, opts.repo)
 	if err != nil {
@@ -139,7 +150,7 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	}
 	fmt.Fprintf(s.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
 
-	status, runErr := runSelected(ctx, s, repo, store, runID, file, selected, keys)
+	status, runErr := runSelected(ctx, s, repo, store, runID, file, selected, models)
 
 	code := status.ExitCode()
 	var sig signalCause
@@ -169,11 +180,10 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 // branch from the run's start point (the base commit, or the snapshot of a
 // dirty tree), so tasks never see each other's changes. It returns the run's
 // status and the first error that explains it.
-func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *report.Store, runID string, file *tasks.File, selected []tasks.Task, keys map[string]string) (runner.Status, error) {
+func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *report.Store, runID string, file *tasks.File, selected []tasks.Task, models map[string]llm.Client) (runner.Status, error) {
 	status := runner.StatusSucceeded
 	var firstErr error
 	env := tools.CommandEnv(os.Environ(), secretNames(file))
-	httpClient := &http.Client{Transport: cleanhttp.DefaultPooledTransport(), Timeout: 10 * time.Minute}
 	from := ""
 	for _, task := range selected {
 		if ctx.Err() != nil {
@@ -191,7 +201,7 @@ func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *re
 		}
 		fmt.Fprintf(s.Err, "[%s] branch %s from %s\n", task.Name, sess.Branch(), short(sess.Start()))
 
-		res, err := runTask(ctx, s, runID, task, sess, store, repo.Root(), env, httpClient, keys)
+		res, err := runTask(ctx, s, runID, task, models[task.Name], sess, store, repo.Root(), env)
 		if err != nil {
 			return status.Worse(runner.StatusError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
 		}
@@ -211,11 +221,7 @@ func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *re
 }
 
 // runTask wires the real dependencies of one task and runs it.
-func runTask(ctx context.Context, s Streams, runID string, task tasks.Task, sess *gitsafety.Session, store *report.Store, root string, env []string, httpClient *http.Client, keys map[string]string) (runner.Result, error) {
-	model, err := newModel(task, httpClient, keys, s)
-	if err != nil {
-		return runner.Result{}, err
-	}
+func runTask(ctx context.Context, s Streams, runID string, task tasks.Task, model llm.Client, sess *gitsafety.Session, store *report.Store, root string, env []string) (runner.Result, error) {
 	pol, err := policy.New(policy.Mode(task.Approval), task.Tools)
 	if err != nil {
 		return runner.Result{}, err
