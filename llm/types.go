@@ -127,6 +127,9 @@ type Response struct {
 	// RequestID is the provider's id of the HTTP request, for support
 	// tickets and error messages.
 	RequestID string `json:"request_id,omitempty"`
+	// Attempts is how many HTTP attempts the answer took (1 when the first
+	// one succeeded); 0 for providers that make no HTTP requests.
+	Attempts int `json:"attempts,omitempty"`
 }
 
 // Message returns the answer as an assistant message for the history.
