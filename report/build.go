@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -90,7 +91,7 @@ func (l *loaded) loadRun(ctx context.Context, tx *sql.Tx, runID string) error {
 }
 
 func (l *loaded) loadTasks(ctx context.Context, tx *sql.Tx, runID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, status, started_at, finished_at, approval,
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, status, limit_reached, started_at, finished_at, approval,
 		provider, model, branch, base_commit, start_commit, snapshot_commit, head_commit,
 		final_message, error FROM tasks WHERE run_id = ? ORDER BY position`, runID)
 	if err != nil {
@@ -103,7 +104,7 @@ func (l *loaded) loadTasks(ctx context.Context, tx *sql.Tx, runID string) error 
 			t                 = TaskReport{Steps: []StepReport{}}
 			started, finished sql.NullInt64
 		)
-		if err := rows.Scan(&id, &t.Name, &t.Status, &started, &finished, &t.Approval,
+		if err := rows.Scan(&id, &t.Name, &t.Status, &t.Limit, &started, &finished, &t.Approval,
 			&t.Model.Provider, &t.Model.Name, &t.Branch, &t.BaseCommit, &t.StartCommit,
 			&t.SnapshotCommit, &t.HeadCommit, &t.FinalMessage, &t.Error); err != nil {
 			return fmt.Errorf("read task: %w", err)
@@ -163,8 +164,8 @@ func (l *loaded) loadFiles(ctx context.Context, tx *sql.Tx, runID string) error 
 
 func (l *loaded) loadSteps(ctx context.Context, tx *sql.Tx, runID string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.task_id, s.step, s.started_at, s.finished_at,
-		s.stop_reason, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,
-		s.commit_sha FROM steps s JOIN tasks t ON t.id = s.task_id
+		s.answered_at, s.stop_reason, s.input_tokens, s.output_tokens, s.cache_read_tokens,
+		s.cache_write_tokens, s.cost_usd, s.attempts, s.commit_sha FROM steps s JOIN tasks t ON t.id = s.task_id
 		WHERE t.run_id = ? ORDER BY s.task_id, s.step`, runID)
 	if err != nil {
 		return fmt.Errorf("read steps: %w", err)
@@ -172,16 +173,18 @@ func (l *loaded) loadSteps(ctx context.Context, tx *sql.Tx, runID string) error 
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id, taskID        int64
-			st                = StepReport{Tools: []string{}}
-			started, finished sql.NullInt64
-			tok               = &st.Tokens
+			id, taskID                  int64
+			st                          = StepReport{Tools: []string{}}
+			started, finished, answered sql.NullInt64
+			cost                        sql.NullFloat64
+			tok                         = &st.Tokens
 		)
-		if err := rows.Scan(&id, &taskID, &st.Step, &started, &finished, &st.StopReason,
-			&tok.Input, &tok.Output, &tok.CacheRead, &tok.CacheWrite, &st.Commit); err != nil {
+		if err := rows.Scan(&id, &taskID, &st.Step, &started, &finished, &answered, &st.StopReason,
+			&tok.Input, &tok.Output, &tok.CacheRead, &tok.CacheWrite, &cost, &st.Attempts, &st.Commit); err != nil {
 			return fmt.Errorf("read step: %w", err)
 		}
 		st.StartedAt, _, st.DurationMS = span(started, finished)
+		st.CostUSD = stepCost(answered, cost)
 		st.Files = l.files[id]
 		if st.Files == nil {
 			st.Files = []string{}
@@ -230,11 +233,12 @@ func (l *loaded) loadToolCalls(ctx context.Context, tx *sql.Tx, runID string) er
 // already there), then the totals.
 func (l *loaded) summarize() {
 	r := l.report
-	totals := Stats{ToolCalls: map[string]int{}}
+	totals := Stats{ToolCalls: map[string]int{}, CostUSD: knownCost(0)}
 	allFiles := map[string]bool{}
 	for i := range r.Tasks {
 		t := &r.Tasks[i]
-		st := Stats{DurationMS: t.DurationMS, Steps: len(t.Steps), Messages: t.Stats.Messages, ToolCalls: map[string]int{}}
+		st := Stats{DurationMS: t.DurationMS, Steps: len(t.Steps), Messages: t.Stats.Messages,
+			ToolCalls: map[string]int{}, CostUSD: knownCost(0)}
 		files := map[string]bool{}
 		for _, step := range t.Steps {
 			for _, tool := range step.Tools {
@@ -243,6 +247,8 @@ func (l *loaded) summarize() {
 			st.ToolCallsTotal += len(step.Tools)
 			st.Denials += step.Denials
 			st.Tokens = st.Tokens.add(step.Tokens)
+			st.CostUSD = addCost(st.CostUSD, step.CostUSD)
+			st.Attempts += step.Attempts
 			if step.Commit != "" {
 				st.Commits++
 				for _, f := range step.Files {
@@ -263,10 +269,46 @@ func (l *loaded) summarize() {
 		totals.ToolCallsTotal += st.ToolCallsTotal
 		totals.Denials += st.Denials
 		totals.Tokens = totals.Tokens.add(st.Tokens)
+		totals.CostUSD = addCost(totals.CostUSD, st.CostUSD)
+		totals.Attempts += st.Attempts
 		totals.Commits += st.Commits
 	}
 	totals.FilesChanged = len(allFiles)
 	r.Totals = totals
+}
+
+// costScale sets the precision of the costs the report shows: 1e-10 US
+// dollars, far below the price of any token, and coarse enough that float
+// rounding (0.1 + 0.2) never shows in a report. Dividing by the exact
+// 1e10, rather than multiplying by the inexact 1e-10, gives the double
+// nearest to the rounded decimal, which JSON prints in its short form.
+const costScale = 1e10
+
+// knownCost returns a known cost, rounded to 1/costScale dollars.
+func knownCost(usd float64) *float64 {
+	rounded := math.Round(usd*costScale) / costScale
+	return &rounded
+}
+
+// stepCost is a step's cost as stored: unknown (NULL) for an answer whose
+// price was unknown, and 0 for a step that never got an answer, since no
+// tokens were counted for it either.
+func stepCost(answered sql.NullInt64, cost sql.NullFloat64) *float64 {
+	switch {
+	case !answered.Valid:
+		return knownCost(0)
+	case !cost.Valid:
+		return nil
+	}
+	return knownCost(cost.Float64)
+}
+
+// addCost adds two costs; the sum is unknown when either part is.
+func addCost(a, b *float64) *float64 {
+	if a == nil || b == nil {
+		return nil
+	}
+	return knownCost(*a + *b)
 }
 
 // span turns stored start and finish times into the report's strings and

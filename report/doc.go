@@ -23,6 +23,10 @@
 //     instead of failing with SQLITE_BUSY.
 //   - Times are stored as Unix milliseconds in UTC; reports print them as
 //     RFC 3339 and never read the clock, so rendering is deterministic.
+//   - An unknown cost is never shown as a number: an answer recorded
+//     without a cost is null in the JSON report and "—" in Markdown, and
+//     so is every sum that includes one, rather than a partial sum that
+//     would pass for the whole.
 //   - The schema is versioned with PRAGMA user_version and migrated forward
 //     only; a database written by a newer binary is refused, not guessed at.
 package report

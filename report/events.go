@@ -57,7 +57,20 @@ type TaskFinished struct {
 	HeadCommit   string
 	FinalMessage string
 	Error        string
+	// Limit names the limit that stopped the task: LimitMaxSteps,
+	// LimitMaxTokens, LimitMaxCostUSD or LimitTimeout; "" when no limit
+	// did.
+	Limit string
 }
+
+// The limits of a task file that can stop a task, as TaskFinished.Limit
+// takes them: the names of their keys under limits:.
+const (
+	LimitMaxSteps   = "max_steps"
+	LimitMaxTokens  = "max_tokens"
+	LimitMaxCostUSD = "max_cost_usd"
+	LimitTimeout    = "timeout"
+)
 
 // StepStarted opens step Step (1-based) of a task: one model turn.
 type StepStarted struct {
@@ -77,6 +90,12 @@ type ModelAnswered struct {
 	// RequestID is the provider's id of the HTTP request, kept for support
 	// tickets.
 	RequestID string
+	// CostUSD is what the answer cost in US dollars; nil when the model's
+	// price is unknown, which reports show as unknown, never as free.
+	CostUSD *float64
+	// Attempts is how many HTTP attempts the answer took, retries
+	// included; 0 for providers that make no HTTP requests (replay).
+	Attempts int
 }
 
 // StepFinished closes a step. Commit is the step's commit, "" when the step

@@ -69,19 +69,30 @@ func toolCall(run, task string, step, seq int, tool, outcome, reason string, sta
 	}
 }
 
-// fullRun is a finished run of three planned tasks: fix-vet succeeds in
-// three steps with a denial, changelog fails its checks after starting
-// from a snapshot, and docs never starts.
+// fullRunID is the id of the run fullRun records.
+const fullRunID = "20261126-231131-ab12"
+
+// usd returns a cost for an event.
+func usd(v float64) *float64 { return &v }
+
+// fullRun is a finished run of four planned tasks: fix-vet succeeds in
+// three steps with a denial and a retried answer, changelog fails its
+// checks after starting from a snapshot, on a local model whose price is
+// unknown, bump stops at its cost limit, and docs never starts.
 func fullRun() []Event {
-	const run = "20261126-231131-ab12"
+	const run = fullRunID
 	var evs []Event
 	add := func(e ...Event) { evs = append(evs, e...) }
 
 	add(RunStarted{RunID: run, StartedAt: t0, RepoRoot: "/work/repo", TaskFile: "tasks.yaml",
 		Version: "v0.1.0", BaseCommit: sha('a'), OriginalBranch: "main",
-		Tasks: []string{"fix-vet", "changelog", "docs"}})
+		Tasks: []string{"fix-vet", "changelog", "bump", "docs"}})
 
 	// fix-vet: read, read, write → commit; bash denied, edit → commit; done.
+	// Costs at claude-sonnet-4-5's prices ($3 in, $15 out, $0.30 cache
+	// read, $3.75 cache write per million): step 1 1200×3 + 150×15 +
+	// 1000×3.75 = 9600 → $0.0096; steps 2 and 3 300×3 + 80×15 + 1000×0.30
+	// and 400×3 + 60×15 + 1000×0.30 = 2400 → $0.0024 each.
 	add(TaskStarted{RunID: run, Task: "fix-vet", StartedAt: at(time.Second), Approval: "default",
 		Provider: "anthropic", Model: "claude-sonnet-4-5", Branch: "safe-coder/fix-vet-" + run,
 		BaseCommit: sha('a'), StartCommit: sha('a')},
@@ -89,7 +100,8 @@ func fullRun() []Event {
 		StepStarted{RunID: run, Task: "fix-vet", Step: 1, StartedAt: at(2 * time.Second)},
 		MessageAdded{RunID: run, Task: "fix-vet", Step: 1, At: at(3 * time.Second), Role: "assistant", Content: message("assistant", "Reading.")},
 		ModelAnswered{RunID: run, Task: "fix-vet", Step: 1, At: at(3 * time.Second), StopReason: "tool_use",
-			Usage: Usage{InputTokens: 1200, OutputTokens: 150, CacheWriteTokens: 1000}, RequestID: "req_1"})
+			Usage: Usage{InputTokens: 1200, OutputTokens: 150, CacheWriteTokens: 1000}, RequestID: "req_1",
+			CostUSD: usd(0.0096), Attempts: 1})
 	add(toolCall(run, "fix-vet", 1, 1, "read_file", OutcomeOK, "", at(3*time.Second))...)
 	add(toolCall(run, "fix-vet", 1, 2, "read_file", OutcomeOK, "", at(3*time.Second+200*time.Millisecond))...)
 	add(toolCall(run, "fix-vet", 1, 3, "write_file", OutcomeOK, "", at(3*time.Second+400*time.Millisecond))...)
@@ -99,7 +111,8 @@ func fullRun() []Event {
 		StepStarted{RunID: run, Task: "fix-vet", Step: 2, StartedAt: at(4 * time.Second)},
 		MessageAdded{RunID: run, Task: "fix-vet", Step: 2, At: at(5 * time.Second), Role: "assistant", Content: message("assistant", "Testing.")},
 		ModelAnswered{RunID: run, Task: "fix-vet", Step: 2, At: at(5 * time.Second), StopReason: "tool_use",
-			Usage: Usage{InputTokens: 300, OutputTokens: 80, CacheReadTokens: 1000}, RequestID: "req_2"})
+			Usage: Usage{InputTokens: 300, OutputTokens: 80, CacheReadTokens: 1000}, RequestID: "req_2",
+			CostUSD: usd(0.0024), Attempts: 3})
 	add(toolCall(run, "fix-vet", 2, 1, "bash", OutcomeDenied, "approval default: no allow rule matches bash(rm -rf build)", at(5*time.Second))...)
 	add(toolCall(run, "fix-vet", 2, 2, "edit_file", OutcomeOK, "", at(5*time.Second+200*time.Millisecond))...)
 	add(MessageAdded{RunID: run, Task: "fix-vet", Step: 2, At: at(6 * time.Second), Role: "user", Content: message("user", "results")},
@@ -108,20 +121,21 @@ func fullRun() []Event {
 		StepStarted{RunID: run, Task: "fix-vet", Step: 3, StartedAt: at(2*time.Minute + 11*time.Second + 150*time.Millisecond)},
 		MessageAdded{RunID: run, Task: "fix-vet", Step: 3, At: at(2*time.Minute + 12*time.Second), Role: "assistant", Content: message("assistant", "Done.")},
 		ModelAnswered{RunID: run, Task: "fix-vet", Step: 3, At: at(2*time.Minute + 12*time.Second), StopReason: "end_turn",
-			Usage: Usage{InputTokens: 400, OutputTokens: 60, CacheReadTokens: 1000}, RequestID: "req_3"},
+			Usage: Usage{InputTokens: 400, OutputTokens: 60, CacheReadTokens: 1000}, RequestID: "req_3",
+			CostUSD: usd(0.0024), Attempts: 1},
 		StepFinished{RunID: run, Task: "fix-vet", Step: 3, FinishedAt: at(2*time.Minute + 12*time.Second + 850*time.Millisecond)},
 		TaskFinished{RunID: run, Task: "fix-vet", FinishedAt: at(3*time.Minute + 5*time.Second), Status: "succeeded",
 			HeadCommit: sha('c'), FinalMessage: "Fixed the printf verb in greet.go | added a test.\n\nAll tests pass."})
 
 	// changelog: started from a snapshot; one write, then checks fail.
 	add(TaskStarted{RunID: run, Task: "changelog", StartedAt: at(3*time.Minute + 6*time.Second), Approval: "auto-edit",
-		Provider: "openai", Model: "gpt-4.1", Branch: "safe-coder/changelog-" + run,
+		Provider: "ollama", Model: "qwen2.5-coder:32b", Branch: "safe-coder/changelog-" + run,
 		BaseCommit: sha('a'), StartCommit: sha('d'), SnapshotCommit: sha('d')},
 		MessageAdded{RunID: run, Task: "changelog", Step: 0, At: at(3*time.Minute + 6*time.Second), Role: "user", Content: message("user", "Update CHANGELOG.md.")},
 		StepStarted{RunID: run, Task: "changelog", Step: 1, StartedAt: at(3*time.Minute + 7*time.Second)},
 		MessageAdded{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 8*time.Second), Role: "assistant", Content: message("assistant", "Writing.")},
 		ModelAnswered{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 8*time.Second), StopReason: "tool_use",
-			Usage: Usage{InputTokens: 900, OutputTokens: 400}, RequestID: "req_4"})
+			Usage: Usage{InputTokens: 900, OutputTokens: 400}, RequestID: "req_4", Attempts: 1})
 	add(toolCall(run, "changelog", 1, 1, "write_file", OutcomeOK, "", at(3*time.Minute+8*time.Second))...)
 	add(MessageAdded{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 9*time.Second), Role: "user", Content: message("user", "results")},
 		StepFinished{RunID: run, Task: "changelog", Step: 1, FinishedAt: at(3*time.Minute + 9*time.Second + 500*time.Millisecond),
@@ -129,13 +143,31 @@ func fullRun() []Event {
 		StepStarted{RunID: run, Task: "changelog", Step: 2, StartedAt: at(3*time.Minute + 10*time.Second)},
 		MessageAdded{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 11*time.Second), Role: "assistant", Content: message("assistant", "Done.")},
 		ModelAnswered{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 11*time.Second), StopReason: "end_turn",
-			Usage: Usage{InputTokens: 950, OutputTokens: 20}, RequestID: "req_5"},
+			Usage: Usage{InputTokens: 950, OutputTokens: 20}, RequestID: "req_5", Attempts: 1},
 		StepFinished{RunID: run, Task: "changelog", Step: 2, FinishedAt: at(3*time.Minute + 11*time.Second + 5*time.Millisecond)},
 		TaskFinished{RunID: run, Task: "changelog", FinishedAt: at(3*time.Minute + 20*time.Second), Status: "checks_failed",
 			HeadCommit: sha('e'), FinalMessage: "Added the 0.2.0 entry.",
 			Error: "checks failed after 2 attempts:\ngo test ./...: exit status 1\n```\n--- FAIL: TestChangelog\n```"})
 
-	add(RunFinished{RunID: run, FinishedAt: at(3*time.Minute + 21*time.Second), Status: "checks_failed", ExitCode: 1,
-		Error: "1 of 3 tasks failed: changelog"})
+	// bump: one read on claude-haiku-4-5 ($1 in, $5 out, $0.10 cache
+	// read, $1.25 cache write per million): 8000×1 + 1500×5 + 20000×0.10
+	// + 2000×1.25 = 20000 → $0.02, which reaches the task's max_cost_usd.
+	add(TaskStarted{RunID: run, Task: "bump", StartedAt: at(3*time.Minute + 21*time.Second), Approval: "auto-edit",
+		Provider: "anthropic", Model: "claude-haiku-4-5", Branch: "safe-coder/bump-" + run,
+		BaseCommit: sha('a'), StartCommit: sha('d')},
+		MessageAdded{RunID: run, Task: "bump", Step: 0, At: at(3*time.Minute + 21*time.Second), Role: "user", Content: message("user", "Bump the dependencies.")},
+		StepStarted{RunID: run, Task: "bump", Step: 1, StartedAt: at(3*time.Minute + 22*time.Second)},
+		MessageAdded{RunID: run, Task: "bump", Step: 1, At: at(3*time.Minute + 30*time.Second), Role: "assistant", Content: message("assistant", "Reading go.mod.")},
+		ModelAnswered{RunID: run, Task: "bump", Step: 1, At: at(3*time.Minute + 30*time.Second), StopReason: "tool_use",
+			Usage: Usage{InputTokens: 8000, OutputTokens: 1500, CacheReadTokens: 20000, CacheWriteTokens: 2000}, RequestID: "req_6",
+			CostUSD: usd(0.02), Attempts: 2})
+	add(toolCall(run, "bump", 1, 1, "read_file", OutcomeOK, "", at(3*time.Minute+30*time.Second))...)
+	add(MessageAdded{RunID: run, Task: "bump", Step: 1, At: at(3*time.Minute + 30*time.Second + 200*time.Millisecond), Role: "user", Content: message("user", "results")},
+		StepFinished{RunID: run, Task: "bump", Step: 1, FinishedAt: at(3*time.Minute + 30*time.Second + 500*time.Millisecond)},
+		TaskFinished{RunID: run, Task: "bump", FinishedAt: at(3*time.Minute + 31*time.Second), Status: "limit_reached",
+			HeadCommit: sha('d'), Limit: LimitMaxCostUSD, Error: "limit reached: max_cost_usd 0.02: spent $0.0200"})
+
+	add(RunFinished{RunID: run, FinishedAt: at(3*time.Minute + 40*time.Second), Status: "checks_failed", ExitCode: 1,
+		Error: "2 of 4 tasks did not succeed: changelog (checks_failed), bump (limit_reached)"})
 	return evs
 }

@@ -55,8 +55,8 @@ func writeRunLines(b *strings.Builder, r *Report) {
 }
 
 func writeSummary(b *strings.Builder, r *Report) {
-	b.WriteString("| task | status | steps | tool calls | denials | tokens in / out | commits | files | duration |\n")
-	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| task | status | steps | tool calls | denials | tokens in / out | cost | commits | files | duration |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, t := range r.Tasks {
 		writeStatsRow(b, t.Name, t.Status, t.Stats, taskDuration(&t))
 	}
@@ -73,7 +73,7 @@ func writeSummary(b *strings.Builder, r *Report) {
 func writeStatsRow(b *strings.Builder, name, status string, s Stats, duration string) {
 	tableRow(b, name, status,
 		fmt.Sprint(s.Steps), fmt.Sprint(s.ToolCallsTotal), fmt.Sprint(s.Denials),
-		tokens(s.Tokens), fmt.Sprint(s.Commits), fmt.Sprint(s.FilesChanged), duration)
+		tokens(s.Tokens), cost(s.CostUSD), fmt.Sprint(s.Commits), fmt.Sprint(s.FilesChanged), duration)
 }
 
 func writeTask(b *strings.Builder, t *TaskReport) {
@@ -84,6 +84,9 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 	}
 
 	head := []string{"**" + inline(t.Status) + "**"}
+	if t.Limit != "" {
+		head = append(head, "limit "+code(t.Limit)+" reached")
+	}
 	if t.Approval != "" {
 		head = append(head, "approval "+code(t.Approval))
 	}
@@ -111,8 +114,8 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 	}
 
 	if len(t.Steps) > 0 {
-		b.WriteString("| step | tools | commit | tokens in / out | duration |\n")
-		b.WriteString("| ---: | --- | --- | ---: | ---: |\n")
+		b.WriteString("| step | tools | commit | tokens in / out | cost | duration |\n")
+		b.WriteString("| ---: | --- | --- | ---: | ---: | ---: |\n")
 		for _, s := range t.Steps {
 			tools, commit := "—", "—"
 			if len(s.Tools) > 0 {
@@ -121,7 +124,13 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 			if s.Commit != "" {
 				commit = code(short(s.Commit))
 			}
-			tableRow(b, fmt.Sprint(s.Step), tools, commit, tokens(s.Tokens), humanDuration(s.DurationMS))
+			used := tokens(s.Tokens)
+			if s.Attempts > 1 {
+				// Retries explain a slow step; one attempt is the norm
+				// and not worth a word.
+				used += fmt.Sprintf(" · %d attempts", s.Attempts)
+			}
+			tableRow(b, fmt.Sprint(s.Step), tools, commit, used, cost(s.CostUSD), humanDuration(s.DurationMS))
 		}
 		b.WriteString("\n")
 	}
@@ -190,6 +199,19 @@ func countList(names []string, counts map[string]int) string {
 }
 
 func tokens(t Tokens) string { return fmt.Sprintf("%d / %d", t.Input, t.Output) }
+
+// cost prints US dollars to the hundredth of a cent, "—" when unknown. A
+// cost too small to show is not printed as $0.0000, which would read as
+// free.
+func cost(usd *float64) string {
+	switch {
+	case usd == nil:
+		return "—"
+	case *usd > 0 && *usd < 0.00005:
+		return "<$0.0001"
+	}
+	return fmt.Sprintf("$%.4f", *usd)
+}
 
 func taskDuration(t *TaskReport) string {
 	if t.FinishedAt == "" {

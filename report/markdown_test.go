@@ -73,13 +73,13 @@ func TestMarkdownTableCellsStayInPlace(t *testing.T) {
 		switch {
 		case strings.HasPrefix(line, "| task") || strings.HasPrefix(line, "| a"):
 			tables++
-			if got != 11 { // 9 cells between 10 pipes, plus the empty ends
-				t.Errorf("summary row has %d parts, want 11: %q", got, line)
+			if got != 12 { // 10 cells between 11 pipes, plus the empty ends
+				t.Errorf("summary row has %d parts, want 12: %q", got, line)
 			}
 		case strings.HasPrefix(line, "| step") || strings.HasPrefix(line, "| 1 "):
 			tables++
-			if got != 7 {
-				t.Errorf("step row has %d parts, want 7: %q", got, line)
+			if got != 8 {
+				t.Errorf("step row has %d parts, want 8: %q", got, line)
 			}
 		}
 	}
@@ -131,6 +131,11 @@ func TestMarkdownText(t *testing.T) {
 		{"tool list keeps first-use order", toolList([]string{"write_file", "read_file", "write_file"}), "write_file ×2, read_file"},
 		{"inline collapses breaks", inline("a\n  b\tc"), "a b c"},
 		{"cell escapes", escapeCell("a|b\r\nc\nd\re"), `a\|b c d e`},
+		{"unknown cost", cost(nil), "—"},
+		{"free", cost(usd(0)), "$0.0000"},
+		{"cost too small to show", cost(usd(0.00001)), "<$0.0001"},
+		{"cost", cost(usd(0.0123)), "$0.0123"},
+		{"cost rounded", cost(usd(12.34567)), "$12.3457"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

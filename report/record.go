@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -142,13 +143,18 @@ func recordTaskFinished(ctx context.Context, tx *sql.Tx, e TaskFinished) error {
 	if err := validate(text("run id", e.RunID), text("task", e.Task), text("status", e.Status), when("finished_at", e.FinishedAt)); err != nil {
 		return err
 	}
+	switch e.Limit {
+	case "", LimitMaxSteps, LimitMaxTokens, LimitMaxCostUSD, LimitTimeout:
+	default:
+		return fmt.Errorf("%w: limit %q is not one of max_steps, max_tokens, max_cost_usd, timeout", ErrInvalidEvent, e.Limit)
+	}
 	id, err := openTask(ctx, tx, e.RunID, e.Task)
 	if err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE tasks SET status = ?, finished_at = ?, head_commit = ?,
-		final_message = ?, error = ? WHERE id = ?`,
-		e.Status, ms(e.FinishedAt), e.HeadCommit, e.FinalMessage, e.Error, id)
+		final_message = ?, error = ?, limit_reached = ? WHERE id = ?`,
+		e.Status, ms(e.FinishedAt), e.HeadCommit, e.FinalMessage, e.Error, e.Limit, id)
 	if err != nil {
 		return fmt.Errorf("update task %q of run %q: %w", e.Task, e.RunID, err)
 	}
@@ -181,6 +187,12 @@ func recordModelAnswered(ctx context.Context, tx *sql.Tx, e ModelAnswered) error
 	if err := validate(text("run id", e.RunID), text("task", e.Task), positive("step", e.Step), when("at", e.At)); err != nil {
 		return err
 	}
+	if c := e.CostUSD; c != nil && (*c < 0 || math.IsNaN(*c) || math.IsInf(*c, 0)) {
+		return fmt.Errorf("%w: cost %v is not a finite amount of 0 or more", ErrInvalidEvent, *c)
+	}
+	if e.Attempts < 0 {
+		return fmt.Errorf("%w: attempts is %d, want 0 or more", ErrInvalidEvent, e.Attempts)
+	}
 	stepID, err := openStep(ctx, tx, e.RunID, e.Task, e.Step)
 	if err != nil {
 		return err
@@ -193,11 +205,14 @@ func recordModelAnswered(ctx context.Context, tx *sql.Tx, e ModelAnswered) error
 		return fmt.Errorf("model answer of step %d of task %q: %w", e.Step, e.Task, ErrDuplicate)
 	}
 	u := e.Usage
+	// A nil cost is stored as NULL: unknown, not zero.
 	_, err = tx.ExecContext(ctx, `UPDATE steps SET answered_at = ?, stop_reason = ?, request_id = ?,
-		input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?
+		input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?,
+		cost_usd = ?, attempts = ?
 		WHERE id = ?`,
 		ms(e.At), e.StopReason, e.RequestID,
-		u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens, stepID)
+		u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens,
+		e.CostUSD, e.Attempts, stepID)
 	if err != nil {
 		return fmt.Errorf("update step %d of task %q: %w", e.Step, e.Task, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -103,6 +104,11 @@ func TestRecordRefusesInvalidEvents(t *testing.T) {
 		{"tool call seq zero", ToolCallStarted{RunID: rid, Task: task, Step: 1, Seq: 0, Tool: "bash", StartedAt: t0}},
 		{"unknown outcome", ToolCallFinished{RunID: rid, Task: task, Step: 1, Seq: 1, FinishedAt: t0, Outcome: "skipped"}},
 		{"empty outcome", ToolCallFinished{RunID: rid, Task: task, Step: 1, Seq: 1, FinishedAt: t0}},
+		{"negative cost", ModelAnswered{RunID: rid, Task: task, Step: 1, At: t0, CostUSD: usd(-0.01)}},
+		{"cost not a number", ModelAnswered{RunID: rid, Task: task, Step: 1, At: t0, CostUSD: usd(math.NaN())}},
+		{"infinite cost", ModelAnswered{RunID: rid, Task: task, Step: 1, At: t0, CostUSD: usd(math.Inf(1))}},
+		{"negative attempts", ModelAnswered{RunID: rid, Task: task, Step: 1, At: t0, Attempts: -1}},
+		{"unknown limit", TaskFinished{RunID: rid, Task: task, FinishedAt: t0, Status: "limit_reached", Limit: "max_money"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,7 +211,8 @@ func TestRecordStoresEventFields(t *testing.T) {
 		MessageAdded{RunID: rid, Task: task, Step: 1, At: at(3 * time.Second), Role: "assistant", Content: content},
 		evStepStarted,
 		ModelAnswered{RunID: rid, Task: task, Step: 1, At: at(3 * time.Second), StopReason: "tool_use",
-			Usage: Usage{InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheWriteTokens: 4}, RequestID: "req_abc"},
+			Usage: Usage{InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheWriteTokens: 4}, RequestID: "req_abc",
+			CostUSD: usd(0.125), Attempts: 4},
 		ToolCallStarted{RunID: rid, Task: task, Step: 1, Seq: 1, CallID: "toolu_1", Tool: "bash", Input: input, StartedAt: at(3 * time.Second)},
 		ToolCallFinished{RunID: rid, Task: task, Step: 1, Seq: 1, FinishedAt: at(3*time.Second + 5*time.Millisecond),
 			Outcome: OutcomeDenied, Summary: "bash rm -rf build: denied", Reason: "deny rule bash(rm *)"},
@@ -216,6 +223,9 @@ func TestRecordStoresEventFields(t *testing.T) {
 		started, finished                          int64
 		requestID                                  string
 		cacheWrite                                 int64
+		cost                                       float64
+		attempts                                   int
+		limit                                      string
 	)
 	err := s.db.QueryRowContext(t.Context(), `SELECT content, role FROM messages`).Scan(&gotContent, &role)
 	if err != nil {
@@ -226,9 +236,15 @@ func TestRecordStoresEventFields(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read tool call: %v", err)
 	}
-	err = s.db.QueryRowContext(t.Context(), `SELECT request_id, cache_write_tokens FROM steps`).Scan(&requestID, &cacheWrite)
+	err = s.db.QueryRowContext(t.Context(), `SELECT request_id, cache_write_tokens, cost_usd, attempts FROM steps`).
+		Scan(&requestID, &cacheWrite, &cost, &attempts)
 	if err != nil {
 		t.Fatalf("read step: %v", err)
+	}
+	record(t, s, evStepFinished,
+		TaskFinished{RunID: rid, Task: task, FinishedAt: at(time.Minute), Status: "limit_reached", Limit: LimitTimeout})
+	if err := s.db.QueryRowContext(t.Context(), `SELECT limit_reached FROM tasks WHERE name = ?`, task).Scan(&limit); err != nil {
+		t.Fatalf("read task: %v", err)
 	}
 	tests := []struct {
 		name      string
@@ -244,6 +260,9 @@ func TestRecordStoresEventFields(t *testing.T) {
 		{"call duration in ms", finished - started, int64(5)},
 		{"request id", requestID, "req_abc"},
 		{"cache write tokens", cacheWrite, int64(4)},
+		{"cost", cost, 0.125},
+		{"attempts", attempts, 4},
+		{"limit", limit, LimitTimeout},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

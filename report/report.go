@@ -57,8 +57,11 @@ type RepoInfo struct {
 
 // TaskReport describes one task of the run.
 type TaskReport struct {
-	Name           string       `json:"name"`
-	Status         string       `json:"status"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	// Limit names the limit that stopped the task (max_steps, max_tokens,
+	// max_cost_usd, timeout); "" when none did.
+	Limit          string       `json:"limit"`
 	Approval       string       `json:"approval"`
 	Model          ModelInfo    `json:"model"`
 	Branch         string       `json:"branch"`
@@ -95,6 +98,12 @@ type StepReport struct {
 	Commit string   `json:"commit"`
 	Files  []string `json:"files"`
 	Tokens Tokens   `json:"tokens"`
+	// CostUSD is what the model's answer cost in US dollars: nil when its
+	// price is unknown, 0 when the step got no answer.
+	CostUSD *float64 `json:"cost_usd"`
+	// Attempts counts the HTTP attempts of the model's answer; 0 for
+	// providers that make none and for steps without an answer.
+	Attempts int `json:"attempts"`
 }
 
 // Stats sums up a task, or in Report.Totals all tasks.
@@ -108,6 +117,11 @@ type Stats struct {
 	ToolCallsTotal int            `json:"tool_calls_total"`
 	Denials        int            `json:"denials"`
 	Tokens         Tokens         `json:"tokens"`
+	// CostUSD sums the steps' costs; nil when any step's price is unknown,
+	// because a partial sum would pass for the whole.
+	CostUSD *float64 `json:"cost_usd"`
+	// Attempts sums the steps' HTTP attempts.
+	Attempts int `json:"attempts"`
 	// Commits counts step commits; the snapshot commit is not one.
 	Commits int `json:"commits"`
 	// FilesChanged counts distinct paths touched by step commits.

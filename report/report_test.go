@@ -79,20 +79,20 @@ func TestReportStats(t *testing.T) {
 	t.Parallel()
 	s, _ := openStore(t)
 	record(t, s, fullRun()...)
-	r, err := s.Report(t.Context(), "20261126-231131-ab12")
+	r, err := s.Report(t.Context(), fullRunID)
 	if err != nil {
 		t.Fatalf("Report: %v", err)
 	}
-	if len(r.Tasks) != 3 {
-		t.Fatalf("got %d tasks, want 3", len(r.Tasks))
+	if len(r.Tasks) != 4 {
+		t.Fatalf("got %d tasks, want 4", len(r.Tasks))
 	}
-	fix, changelog, docs := r.Tasks[0], r.Tasks[1], r.Tasks[2]
+	fix, changelog, bump, docs := r.Tasks[0], r.Tasks[1], r.Tasks[2], r.Tasks[3]
 	tests := []struct {
 		name      string
 		got, want any
 	}{
 		{"run status", r.Run.Status, "checks_failed"},
-		{"run duration", r.Run.DurationMS, int64(201_000)},
+		{"run duration", r.Run.DurationMS, int64(220_000)},
 		{"run started", r.Run.StartedAt, "2026-11-26T23:11:31Z"},
 		{"step 1 started", fix.Steps[0].StartedAt, "2026-11-26T23:11:33Z"},
 		{"step 1 duration", fix.Steps[0].DurationMS, int64(1234)},
@@ -108,17 +108,32 @@ func TestReportStats(t *testing.T) {
 		{"fix-vet files changed", fix.Stats.FilesChanged, 2},
 		{"fix-vet tokens", fix.Stats.Tokens, Tokens{Input: 1900, Output: 290, CacheRead: 2000, CacheWrite: 1000}},
 		{"fix-vet duration", fix.Stats.DurationMS, int64(184_000)},
+		{"step 1 cost", fix.Steps[0].CostUSD, usd(0.0096)},
+		{"step 2 attempts", fix.Steps[1].Attempts, 3},
+		// 0.0096 + 0.0024 + 0.0024, without float noise.
+		{"fix-vet cost", fix.Stats.CostUSD, usd(0.0144)},
+		{"fix-vet attempts", fix.Stats.Attempts, 5},
+		{"fix-vet limit", fix.Limit, ""},
+		{"changelog step cost unknown", changelog.Steps[0].CostUSD, (*float64)(nil)},
+		{"changelog cost unknown", changelog.Stats.CostUSD, (*float64)(nil)},
+		{"changelog attempts", changelog.Stats.Attempts, 2},
+		{"bump limit", bump.Limit, LimitMaxCostUSD},
+		{"bump cost", bump.Stats.CostUSD, usd(0.02)},
+		{"docs cost: nothing spent", docs.Stats.CostUSD, usd(0)},
 		{"changelog snapshot", changelog.SnapshotCommit, sha('d')},
 		{"changelog commits (snapshot not counted)", changelog.Stats.Commits, 1},
 		{"docs status", docs.Status, StatusNotStarted},
 		{"docs steps", docs.Steps, []StepReport{}},
 		{"docs tool calls", docs.Stats.ToolCalls, map[string]int{}},
-		{"totals steps", r.Totals.Steps, 5},
-		{"totals messages", r.Totals.Messages, 10},
-		{"totals tool calls", r.Totals.ToolCalls, map[string]int{"bash": 1, "edit_file": 1, "read_file": 2, "write_file": 2}},
+		{"totals steps", r.Totals.Steps, 6},
+		{"totals messages", r.Totals.Messages, 13},
+		{"totals tool calls", r.Totals.ToolCalls, map[string]int{"bash": 1, "edit_file": 1, "read_file": 3, "write_file": 2}},
 		{"totals files changed (distinct)", r.Totals.FilesChanged, 3},
 		{"totals commits", r.Totals.Commits, 3},
-		{"totals duration", r.Totals.DurationMS, int64(184_000 + 14_000)},
+		{"totals duration", r.Totals.DurationMS, int64(184_000 + 14_000 + 10_000)},
+		// One task's price is unknown: no partial sum passes for a total.
+		{"totals cost", r.Totals.CostUSD, (*float64)(nil)},
+		{"totals attempts", r.Totals.Attempts, 9},
 	}
 	for _, tt := range tests {
 		if !reflect.DeepEqual(tt.got, tt.want) {
@@ -155,6 +170,8 @@ func TestReportCrashedRun(t *testing.T) {
 		{"unfinished call listed", r.Tasks[0].Steps[0].Tools, []string{"bash"}},
 		{"unfinished step duration", r.Tasks[0].Steps[0].DurationMS, int64(0)},
 		{"unanswered stop reason", r.Tasks[0].Steps[0].StopReason, ""},
+		{"unanswered step costs nothing", r.Tasks[0].Steps[0].CostUSD, usd(0)},
+		{"unanswered step made no attempt", r.Tasks[0].Steps[0].Attempts, 0},
 		{"tool calls", r.Totals.ToolCalls, map[string]int{"bash": 1}},
 		{"planned task", r.Tasks[1].Status, StatusNotStarted},
 	}
@@ -173,7 +190,7 @@ func TestReportCrashedRun(t *testing.T) {
 		}
 	}
 	md := r.Markdown()
-	for _, want := range []string{"# safe-coder run crash: running\n", "· detached HEAD\n", "| fix | running | 1 | 1 | 0 | 0 / 0 | 0 | 0 | — |", "## later\n\nNot started.\n", "| **total** |  | 1 | 1 | 0 | 0 / 0 | 0 | 0 | — |"} {
+	for _, want := range []string{"# safe-coder run crash: running\n", "· detached HEAD\n", "| fix | running | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | — |", "## later\n\nNot started.\n", "| **total** |  | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | — |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
 		}

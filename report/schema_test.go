@@ -65,7 +65,7 @@ func (d schemaDoc) agree(path string, typ reflect.Type, raw map[string]any) []st
 	}
 	typeIs := func(want string) []string {
 		if got, _ := node["type"].(string); got != want {
-			return []string{fmt.Sprintf("%s: schema type %q, Go %s wants %q", path, got, typ, want)}
+			return []string{fmt.Sprintf("%s: schema type %v, Go %s wants %q", path, node["type"], typ, want)}
 		}
 		return nil
 	}
@@ -74,6 +74,19 @@ func (d schemaDoc) agree(path string, typ reflect.Type, raw map[string]any) []st
 		return typeIs("string")
 	case reflect.Int, reflect.Int64:
 		return typeIs("integer")
+	case reflect.Float64:
+		return typeIs("number")
+	case reflect.Pointer:
+		// A nil pointer is null, so the schema must allow null and one
+		// other type, which the pointed-to type must match.
+		types := typeList(node)
+		other := slices.DeleteFunc(slices.Clone(types), func(t string) bool { return t == "null" })
+		if len(other) != 1 || len(types) != 2 {
+			return []string{fmt.Sprintf("%s: schema type %v, Go %s wants null and one other type", path, node["type"], typ)}
+		}
+		elem := maps.Clone(node)
+		elem["type"] = other[0]
+		return d.agree(path, typ.Elem(), elem)
 	case reflect.Slice:
 		problems := typeIs("array")
 		items, _ := node["items"].(map[string]any)
@@ -141,9 +154,27 @@ func TestSchemaMatchesReportType(t *testing.T) {
 	}
 }
 
+// typeList returns the types a schema node allows: its "type", a string
+// or a list of strings.
+func typeList(node map[string]any) []string {
+	switch t := node["type"].(type) {
+	case string:
+		return []string{t}
+	case []any:
+		var types []string
+		for _, v := range t {
+			if s, ok := v.(string); ok {
+				types = append(types, s)
+			}
+		}
+		return types
+	}
+	return nil
+}
+
 // validate checks doc against the subset of JSON Schema that schema.json
-// uses: $ref, type, const, minimum, format date-time, anyOf, properties,
-// required, additionalProperties and items.
+// uses: $ref, type (one or a list), const, enum, minimum, format
+// date-time, anyOf, properties, required, additionalProperties and items.
 func (d schemaDoc) validate(path string, raw map[string]any, doc any) []string {
 	node, err := d.resolve(raw)
 	if err != nil {
@@ -153,14 +184,18 @@ func (d schemaDoc) validate(path string, raw map[string]any, doc any) []string {
 	fail := func(format string, args ...any) {
 		problems = append(problems, path+": "+fmt.Sprintf(format, args...))
 	}
-	if want, ok := node["type"].(string); ok {
-		if got := jsonType(doc); got != want && !(want == "number" && got == "integer") {
-			fail("type %s, want %s", got, want)
+	if types := typeList(node); len(types) > 0 {
+		got := jsonType(doc)
+		if !slices.ContainsFunc(types, func(want string) bool { return got == want || want == "number" && got == "integer" }) {
+			fail("type %s, want %v", got, types)
 			return problems
 		}
 	}
 	if c, ok := node["const"]; ok && !reflect.DeepEqual(c, doc) {
 		fail("%v is not the constant %v", doc, c)
+	}
+	if values, ok := node["enum"].([]any); ok && !slices.ContainsFunc(values, func(v any) bool { return reflect.DeepEqual(v, doc) }) {
+		fail("%v is not one of %v", doc, values)
 	}
 	if m, ok := node["minimum"].(float64); ok {
 		if n, isNum := doc.(float64); isNum && n < m {
@@ -214,6 +249,11 @@ func (d schemaDoc) validate(path string, raw map[string]any, doc any) []string {
 		}
 	}
 	return problems
+}
+
+// firstTask returns the first task of a decoded report.
+func firstTask(doc map[string]any) map[string]any {
+	return doc["tasks"].([]any)[0].(map[string]any)
 }
 
 func anySlice(v any) []any {
@@ -279,13 +319,21 @@ func TestSchemaValidatorCatchesBreakage(t *testing.T) {
 		{"string in tool counts", func(doc map[string]any) {
 			doc["totals"].(map[string]any)["tool_calls"] = map[string]any{"bash": "1"}
 		}},
+		{"cost as a string", func(doc map[string]any) { doc["totals"].(map[string]any)["cost_usd"] = "0.01" }},
+		{"negative cost", func(doc map[string]any) { doc["totals"].(map[string]any)["cost_usd"] = -0.5 }},
+		{"missing cost", func(doc map[string]any) { delete(doc["totals"].(map[string]any), "cost_usd") }},
+		{"null attempts", func(doc map[string]any) { doc["totals"].(map[string]any)["attempts"] = nil }},
+		{"unknown limit", func(doc map[string]any) { firstTask(doc)["limit"] = "max_money" }},
+		{"step cost not a number", func(doc map[string]any) {
+			firstTask(doc)["steps"].([]any)[0].(map[string]any)["cost_usd"] = true
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, _ := openStore(t)
-			record(t, s, RunStarted{RunID: "r", StartedAt: t0})
-			r, err := s.Report(t.Context(), "r")
+			record(t, s, fullRun()...)
+			r, err := s.Report(t.Context(), fullRunID)
 			if err != nil {
 				t.Fatalf("Report: %v", err)
 			}
@@ -347,6 +395,35 @@ func TestSchemaAgreementCatchesDrift(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if p := d.agree("$", tt.typ, model); (len(p) > 0) != tt.problems {
+			t.Errorf("%s: problems %v, want problems=%v", tt.name, p, tt.problems)
+		}
+	}
+
+	// Costs are nullable numbers: only a pointer to a float agrees.
+	costs := map[string]any{
+		"type": "object", "additionalProperties": false, "required": []any{"cost_usd"},
+		"properties": map[string]any{"cost_usd": map[string]any{"$ref": "#/$defs/cost"}},
+	}
+	type notNullable struct {
+		Cost float64 `json:"cost_usd"`
+	}
+	type nullableInt struct {
+		Cost *int `json:"cost_usd"`
+	}
+	type nullableFloat struct {
+		Cost *float64 `json:"cost_usd"`
+	}
+	costTests := []struct {
+		name     string
+		typ      reflect.Type
+		problems bool
+	}{
+		{"float without null", reflect.TypeOf(notNullable{}), true},
+		{"nullable integer", reflect.TypeOf(nullableInt{}), true},
+		{"nullable float", reflect.TypeOf(nullableFloat{}), false},
+	}
+	for _, tt := range costTests {
+		if p := d.agree("$", tt.typ, costs); (len(p) > 0) != tt.problems {
 			t.Errorf("%s: problems %v, want problems=%v", tt.name, p, tt.problems)
 		}
 	}

@@ -31,4 +31,7 @@ type Result struct {
 	FinalMessage string
 	// Err explains every status but succeeded.
 	Err error
+	// Limit names the limit that stopped the task (max_steps, max_tokens,
+	// max_cost_usd, timeout) when Status is StatusLimitReached.
+	Limit string
 }

@@ -3,21 +3,24 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/safe-coder/safe-coder/gitsafety"
 	"github.com/safe-coder/safe-coder/llm"
 	"github.com/safe-coder/safe-coder/report"
-	"github.com/safe-coder/safe-coder/runner/tools"
 )
 
-// maxCutoffs bounds how many turns in a row may be cut off by the output
-// token limit before the task gives up: a model that keeps writing calls too
-// big for max_output_tokens will not converge.
-const maxCutoffs = 3
+// Bounds on turns that make no progress. A model that keeps writing calls
+// too big for max_output_tokens, keeps answering nothing, or keeps pausing
+// will not converge; the task stops instead of burning the budget.
+const (
+	maxCutoffs = 3
+	maxEmpty   = 3
+	maxPauses  = 5
+)
 
 // Run runs one task to its end: it records the task's start, loops over
 // model turns until the model answers without tool calls (after the last of
@@ -25,16 +28,15 @@ const maxCutoffs = 3
 // something fails, and records the end. Run never panics on a model's
 // output and always returns a Result with a Status.
 func Run(ctx context.Context, cfg Config, deps Deps) Result {
-	l := &loop{cfg: cfg, deps: deps, now: deps.Now, log: deps.Log}
-	if l.now == nil {
-		l.now = time.Now
-	}
-	if l.log == nil {
-		l.log = io.Discard
-	}
+	l := newLoop(cfg, deps)
 	// Records and commits must land even when ctx is cancelled: the step
 	// that was under way is finished, not lost.
 	keep := context.WithoutCancel(ctx)
+	if t := cfg.Task.Limits.Timeout; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, t, errTaskTimeout)
+		defer cancel()
+	}
 	m := cfg.Task.Model
 	l.record(keep, report.TaskStarted{
 		RunID: cfg.RunID, Task: cfg.Task.Name, StartedAt: l.now(),
@@ -46,20 +48,22 @@ func Run(ctx context.Context, cfg Config, deps Deps) Result {
 	if res.Status == "" {
 		res.Status = StatusError
 	}
-	if l.recErr != nil && res.Status == StatusSucceeded {
-		res = Result{Status: StatusError, Steps: res.Steps, FinalMessage: res.FinalMessage, Err: l.recErr}
-	}
+	recErr := l.recErr
+	l.recErr = nil // the finish record is attempted even after an earlier failure
 	fin := report.TaskFinished{
 		RunID: cfg.RunID, Task: cfg.Task.Name, FinishedAt: l.now(),
 		Status: string(res.Status), HeadCommit: deps.Git.Head(), FinalMessage: res.FinalMessage,
+		Limit: res.Limit,
 	}
 	if res.Err != nil {
 		fin.Error = res.Err.Error()
 	}
-	l.recErr = nil // the finish record is attempted even after an earlier failure
 	l.record(keep, fin)
-	if l.recErr != nil && res.Status == StatusSucceeded {
-		res = Result{Status: StatusError, Steps: res.Steps, FinalMessage: res.FinalMessage, Err: l.recErr}
+	if recErr == nil {
+		recErr = l.recErr
+	}
+	if recErr != nil && res.Status == StatusSucceeded {
+		res = Result{Status: StatusError, Steps: res.Steps, FinalMessage: res.FinalMessage, Err: recErr}
 	}
 	return res
 }
@@ -71,9 +75,24 @@ type loop struct {
 	log     io.Writer
 	history []llm.Message
 	final   string
+	spent   budget
+	ctxWin  contextWindow
 	// recErr is the first failure to record; once set, no tool runs,
 	// because its intent could not be written down first.
 	recErr error
+}
+
+func newLoop(cfg Config, deps Deps) *loop {
+	l := &loop{cfg: cfg, deps: deps, now: deps.Now, log: deps.Log}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	if l.log == nil {
+		l.log = io.Discard
+	}
+	l.spent.price, l.spent.priced = cfg.Task.Model.Price()
+	l.ctxWin.size, _ = cfg.Task.Model.Window()
+	return l
 }
 
 func (l *loop) record(ctx context.Context, ev report.Event) {
@@ -89,9 +108,17 @@ func (l *loop) logf(format string, args ...any) {
 	fmt.Fprintf(l.log, "[%s] "+format+"\n", append([]any{l.cfg.Task.Name}, args...)...)
 }
 
-// addMessage appends msg to the history and records it.
+// addMessage appends msg to the history and records it. Consecutive user
+// messages (tool results, then a note from safe-coder) are merged in the
+// history, as the providers themselves merge them, so every request keeps
+// strictly alternating roles; the store keeps them as recorded.
 func (l *loop) addMessage(ctx context.Context, step int, msg llm.Message) {
-	l.history = append(l.history, msg)
+	if n := len(l.history); n > 0 && msg.Role == llm.RoleUser && l.history[n-1].Role == llm.RoleUser {
+		last := &l.history[n-1]
+		last.Content = append(last.Content[:len(last.Content):len(last.Content)], msg.Content...)
+	} else {
+		l.history = append(l.history, msg)
+	}
 	content, err := json.Marshal(msg)
 	if err != nil {
 		l.recErr = fmt.Errorf("encode message: %w", err)
@@ -103,39 +130,81 @@ func (l *loop) addMessage(ctx context.Context, step int, msg llm.Message) {
 	})
 }
 
+// note tells the model something about the run itself (a cut-off or empty
+// answer), as a user message that says who is speaking.
+func (l *loop) note(ctx context.Context, step int, text string) {
+	l.addMessage(ctx, step, userText("(safe-coder) "+text))
+}
+
 func (l *loop) result(status Status, steps int, err error) Result {
 	return Result{Status: status, Steps: steps, FinalMessage: l.final, Err: err}
+}
+
+func (l *loop) limitResult(steps int, lim *limitError) Result {
+	return Result{Status: StatusLimitReached, Steps: steps, FinalMessage: l.final, Err: lim, Limit: lim.limit}
+}
+
+// interrupted reports how the task ends when ctx is done: the task's own
+// timeout is a limit, anything else (a signal) is a cancellation.
+func (l *loop) interrupted(ctx context.Context, steps int, where string) (Result, bool) {
+	if ctx.Err() == nil {
+		return Result{}, false
+	}
+	cause := context.Cause(ctx)
+	if errors.Is(cause, errTaskTimeout) {
+		return l.limitResult(steps, &limitError{limit: "timeout", detail: fmt.Sprintf("timeout %s", l.cfg.Task.Limits.Timeout)}), true
+	}
+	return l.result(StatusCancelled, steps, fmt.Errorf("cancelled %s: %w", where, cause)), true
 }
 
 func (l *loop) loop(ctx, keep context.Context) Result {
 	task := l.cfg.Task
 	l.addMessage(keep, 0, userText(task.Prompts[0]))
 	nextPrompt := 1
-	cutoffs := 0
+	var cutoffs, empties, pauses int
 	for step := 1; ; step++ {
 		if l.recErr != nil {
 			return l.result(StatusError, step-1, l.recErr)
 		}
-		if ctx.Err() != nil {
-			return l.result(StatusCancelled, step-1, fmt.Errorf("cancelled before step %d: %w", step, context.Cause(ctx)))
+		if res, done := l.interrupted(ctx, step-1, fmt.Sprintf("before step %d", step)); done {
+			return res
 		}
 		if step > task.Limits.MaxSteps {
-			return l.result(StatusLimitReached, step-1, fmt.Errorf("limit reached: max_steps %d", task.Limits.MaxSteps))
+			return l.limitResult(step-1, &limitError{limit: "max_steps", detail: fmt.Sprintf("max_steps %d", task.Limits.MaxSteps)})
+		}
+		if lim := l.spent.reached(task.Limits); lim != nil {
+			return l.limitResult(step-1, lim)
 		}
 
 		out := l.step(ctx, keep, step)
-		switch {
-		case out.stop != nil:
+		if out.stop != nil {
 			out.stop.Steps = step
 			out.stop.FinalMessage = l.final
 			return *out.stop
-		case out.cutOff:
-			cutoffs++
-			if cutoffs >= maxCutoffs {
+		}
+		if out.kind != turnCutOff {
+			cutoffs = 0
+		}
+		if out.kind != turnEmpty {
+			empties = 0
+		}
+		if out.kind != turnPaused {
+			pauses = 0
+		}
+		switch out.kind {
+		case turnCutOff:
+			if cutoffs++; cutoffs >= maxCutoffs {
 				return l.result(StatusError, step, fmt.Errorf("the model's answer was cut off by max_output_tokens (%d) %d turns in a row; raise model.max_output_tokens or split the task", task.Model.MaxOutputTokens, cutoffs))
 			}
-		case out.answered:
-			cutoffs = 0
+		case turnEmpty:
+			if empties++; empties >= maxEmpty {
+				return l.result(StatusError, step, fmt.Errorf("the model gave %d empty answers in a row", empties))
+			}
+		case turnPaused:
+			if pauses++; pauses >= maxPauses {
+				return l.result(StatusError, step, fmt.Errorf("the model paused its turn %d times in a row", pauses))
+			}
+		case turnAnswered:
 			if nextPrompt == len(task.Prompts) {
 				return l.result(StatusSucceeded, step, nil)
 			}
@@ -143,156 +212,8 @@ func (l *loop) loop(ctx, keep context.Context) Result {
 			// continues the same conversation.
 			l.addMessage(keep, step, userText(task.Prompts[nextPrompt]))
 			nextPrompt++
-		default:
-			cutoffs = 0
 		}
 	}
-}
-
-// stepOutcome says how a step ended: with a final answer (no tool calls),
-// with tool calls whose turn was cut off, with tool calls run, or with a
-// reason to stop the task.
-type stepOutcome struct {
-	answered bool
-	cutOff   bool
-	stop     *Result
-}
-
-func stopWith(status Status, err error) stepOutcome {
-	return stepOutcome{stop: &Result{Status: status, Err: err}}
-}
-
-// step is one model turn: ask the model, run its tool calls, commit, record.
-func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
-	cfg := l.cfg
-	l.record(keep, report.StepStarted{RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, StartedAt: l.now()})
-	finish := func(c gitsafety.Commit) {
-		l.record(keep, report.StepFinished{
-			RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, FinishedAt: l.now(),
-			Commit: c.SHA, Files: c.Files,
-		})
-	}
-
-	resp, err := l.deps.Model.Complete(ctx, &llm.Request{
-		Model:     cfg.Task.Model.Name,
-		System:    cfg.System,
-		Messages:  l.history,
-		Tools:     cfg.Tools,
-		MaxTokens: cfg.Task.Model.MaxOutputTokens,
-	})
-	if err != nil {
-		finish(gitsafety.Commit{})
-		if ctx.Err() != nil {
-			return stopWith(StatusCancelled, fmt.Errorf("cancelled while waiting for the model in step %d: %w", step, context.Cause(ctx)))
-		}
-		return stopWith(StatusProviderError, fmt.Errorf("step %d: %w", step, err))
-	}
-
-	msg := resp.Message()
-	l.addMessage(keep, step, msg)
-	l.record(keep, report.ModelAnswered{
-		RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, At: l.now(),
-		StopReason: string(resp.StopReason), RequestID: resp.RequestID,
-		Usage: report.Usage{
-			InputTokens: resp.Usage.InputTokens, OutputTokens: resp.Usage.OutputTokens,
-			CacheReadTokens: resp.Usage.CacheReadTokens, CacheWriteTokens: resp.Usage.CacheWriteTokens,
-		},
-	})
-	if text := msg.Text(); text != "" {
-		l.final = text
-	}
-
-	calls := msg.ToolCalls()
-	if len(calls) == 0 {
-		finish(gitsafety.Commit{})
-		if resp.StopReason == llm.StopRefusal {
-			return stopWith(StatusError, fmt.Errorf("step %d: the model refused the task", step))
-		}
-		return stepOutcome{answered: true}
-	}
-
-	cutOff := resp.StopReason == llm.StopMaxTokens
-	results, executed, lines, mayWrite := l.runCalls(ctx, keep, step, calls, cutOff)
-
-	var commit gitsafety.Commit
-	if mayWrite {
-		commit, err = l.deps.Git.CommitStep(keep, gitsafety.StepCommit{Step: step, Tools: executed, Calls: lines})
-		if err != nil {
-			// The tool results never reach the model: the conversation
-			// ends here, and the history stays consistent in the store.
-			finish(gitsafety.Commit{})
-			return stopWith(StatusRepoError, fmt.Errorf("commit step %d: %w", step, err))
-		}
-		if commit.SHA != "" {
-			l.logf("step %d: commit %s (%s)", step, shortSHA(commit.SHA), plural(len(commit.Files), "file"))
-		}
-	}
-	l.addMessage(keep, step, llm.Message{Role: llm.RoleUser, Content: results})
-	finish(commit)
-
-	if ctx.Err() != nil {
-		return stopWith(StatusCancelled, fmt.Errorf("cancelled during step %d: %w", step, context.Cause(ctx)))
-	}
-	return stepOutcome{cutOff: cutOff}
-}
-
-// runCalls decides and runs the calls of one turn in order. It returns the
-// tool results for the model, the names of the tools that ran, one summary
-// line per call, and whether a call that can change files ran.
-func (l *loop) runCalls(ctx, keep context.Context, step int, calls []llm.ToolCall, cutOff bool) (results []llm.Part, executed, lines []string, mayWrite bool) {
-	cfg := l.cfg
-	for i, call := range calls {
-		seq := i + 1
-		l.record(keep, report.ToolCallStarted{
-			RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, Seq: seq,
-			CallID: call.ID, Tool: call.Name, Input: call.Input, StartedAt: l.now(),
-		})
-		var (
-			res     tools.Result
-			outcome string
-			reason  string
-		)
-		switch {
-		case l.recErr != nil:
-			// The intent could not be recorded: do not act on it.
-			outcome = "not_run"
-			res = tools.Result{IsError: true, Content: "not run: safe-coder could not record the call", Summary: describe(call) + ": not run"}
-		case cutOff:
-			outcome = "not_run"
-			res = tools.Result{
-				IsError: true,
-				Content: fmt.Sprintf("not run: your answer was cut off at max_output_tokens (%d) while you wrote the tool calls, so this call may be incomplete and was not executed. Repeat it in smaller pieces (e.g. several edit_file calls instead of one large write_file).", cfg.Task.Model.MaxOutputTokens),
-				Summary: describe(call) + ": not run (answer cut off)",
-			}
-		case ctx.Err() != nil:
-			outcome = "not_run"
-			res = tools.Result{IsError: true, Content: "not run: the run was cancelled", Summary: describe(call) + ": not run (cancelled)"}
-		default:
-			d := l.deps.Policy.Decide(call)
-			if !d.Allow {
-				outcome, reason = "denied", d.Reason
-				res = tools.Result{IsError: true, Content: "denied by policy: " + d.Reason, Summary: describe(call) + ": denied"}
-				break
-			}
-			res = l.deps.Tools.Exec(ctx, call)
-			outcome = "ok"
-			if res.IsError {
-				outcome = "error"
-			}
-			executed = append(executed, call.Name)
-			if kind, _ := tools.KindOf(call.Name); kind != tools.KindRead {
-				mayWrite = true
-			}
-		}
-		l.logf("step %d: %s", step, res.Summary)
-		l.record(keep, report.ToolCallFinished{
-			RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, Seq: seq, FinishedAt: l.now(),
-			Outcome: outcome, Summary: res.Summary, Reason: reason,
-		})
-		lines = append(lines, res.Summary)
-		results = append(results, llm.ToolResultPart(llm.ToolResult{CallID: call.ID, Content: res.Content, IsError: res.IsError}))
-	}
-	return results, executed, lines, mayWrite
 }
 
 func userText(s string) llm.Message {

@@ -182,11 +182,17 @@ func newFixture(t *testing.T, mode tasks.Approval, maxSteps int, turns ...modelT
 
 func (f *fixture) run(t *testing.T, ctx context.Context) Result {
 	t.Helper()
+	return f.runWith(t, ctx, f.tools)
+}
+
+// runWith runs the fixture's task with other tools.
+func (f *fixture) runWith(t *testing.T, ctx context.Context, box Toolbox) Result {
+	t.Helper()
 	pol, err := policy.New(policy.Mode(f.cfg.Task.Approval), f.cfg.Task.Tools)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(ctx, f.cfg, Deps{Model: f.model, Git: f.git, Recorder: f.rec, Tools: f.tools, Policy: pol})
+	return Run(ctx, f.cfg, Deps{Model: f.model, Git: f.git, Recorder: f.rec, Tools: box, Policy: pol})
 }
 
 func TestRunSucceeds(t *testing.T) {
@@ -215,9 +221,9 @@ func TestRunSucceeds(t *testing.T) {
 	}
 	want := []string{
 		"TaskStarted", "MessageAdded",
-		"StepStarted", "MessageAdded", "ModelAnswered", "ToolCallStarted", "ToolCallFinished", "MessageAdded", "StepFinished",
-		"StepStarted", "MessageAdded", "ModelAnswered", "ToolCallStarted", "ToolCallFinished", "ToolCallStarted", "ToolCallFinished", "MessageAdded", "StepFinished",
-		"StepStarted", "MessageAdded", "ModelAnswered", "StepFinished",
+		"StepStarted", "ModelAnswered", "MessageAdded", "ToolCallStarted", "ToolCallFinished", "MessageAdded", "StepFinished",
+		"StepStarted", "ModelAnswered", "MessageAdded", "ToolCallStarted", "ToolCallFinished", "ToolCallStarted", "ToolCallFinished", "MessageAdded", "StepFinished",
+		"StepStarted", "ModelAnswered", "MessageAdded", "StepFinished",
 		"TaskFinished",
 	}
 	if got := f.rec.kinds(); !slices.Equal(got, want) {
@@ -386,8 +392,8 @@ func TestRunRecordFailureStopsTools(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, tasks.ApprovalYolo, 10,
 		callsTurn(llm.StopToolUse, call("c1", "bash", map[string]any{"command": "touch x"})))
-	// Events: TaskStarted, MessageAdded, StepStarted, MessageAdded,
-	// ModelAnswered, ToolCallStarted ← fails.
+	// Events: TaskStarted, MessageAdded, StepStarted, ModelAnswered,
+	// MessageAdded, ToolCallStarted ← fails.
 	f.rec.failAt = 6
 	res := f.run(t, t.Context())
 	if res.Status != StatusError || !strings.Contains(res.Err.Error(), "disk full") {

@@ -16,15 +16,24 @@
 //     it is about with a dotted path ("tasks[1].model.provider", task
 //     indexes 0-based).
 //   - Defaults merge into each task key by key (model, limits and git key
-//     by key, lists replaced). Provider-specific model keys (base_url and
-//     api_key_env for anthropic, transcript for replay) are checked against
-//     the provider of the mapping they are written in, and a task inherits
-//     them from defaults only when they apply to the task's provider.
+//     by key, lists replaced). Provider-specific model keys (base_url,
+//     api_key_env and stream for the API providers, transcript for replay)
+//     are checked against the provider of the mapping they are written in,
+//     and a task inherits them from defaults only when they apply to the
+//     task's provider. A task inherits the endpoint (base_url,
+//     api_key_env) only when it uses the defaults' provider, so a key is
+//     never sent to another provider's server, and the model's description
+//     (pricing, context_window) only when it also uses the defaults' model
+//     name, so a price never applies to another model.
+//   - A task with limits.max_cost_usd always has a known price
+//     (Model.Price): a budget that cannot be measured is a file error, not
+//     a limit that silently never trips.
 //   - Keys of the design that this version does not implement yet (checks,
 //     pr, allow, ...) are rejected, never parsed and silently ignored.
 //   - Parsing never panics, whatever the input; aliases are resolved with a
 //     bounded budget, so a small file cannot expand into unbounded work.
 //   - The package touches no network, git or model. The only file system
 //     access is reading the task file (Load) and checking that a replay
-//     transcript exists.
+//     transcript exists. Built-in prices and context windows come from the
+//     llm package's table.
 package tasks

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,17 +90,11 @@ func checkValidFile(t *testing.T, f *File) {
 		if len(task.Prompts) == 0 {
 			t.Errorf("task %q has no prompt", task.Name)
 		}
-		switch task.Model.Provider {
-		case ProviderAnthropic:
-			if task.Model.Name == "" || task.Model.APIKeyEnv == "" || task.Model.Transcript != "" {
-				t.Errorf("task %q: bad anthropic model %+v", task.Name, task.Model)
+		checkValidModel(t, task.Name, task.Model)
+		if task.Limits.MaxCostUSD > 0 {
+			if _, ok := task.Model.Price(); !ok {
+				t.Errorf("task %q: max_cost_usd %v without a price", task.Name, task.Limits.MaxCostUSD)
 			}
-		case ProviderReplay:
-			if !filepath.IsAbs(task.Model.Transcript) || task.Model.BaseURL != "" || task.Model.APIKeyEnv != "" {
-				t.Errorf("task %q: bad replay model %+v", task.Name, task.Model)
-			}
-		default:
-			t.Errorf("task %q: unknown provider %q", task.Name, task.Model.Provider)
 		}
 		if !slices.Contains(approvalEnum().values, string(task.Approval)) {
 			t.Errorf("task %q: unknown approval %q", task.Name, task.Approval)
@@ -112,11 +107,46 @@ func checkValidFile(t *testing.T, f *File) {
 				t.Errorf("task %q: unknown tool %q", task.Name, tool)
 			}
 		}
-		if l := task.Limits; l.MaxSteps < 1 || l.MaxSteps > maxStepsLimit || l.BashTimeout <= 0 || l.BashTimeout > maxBashTimeout {
+		if l := task.Limits; l.MaxSteps < 1 || l.MaxSteps > maxStepsLimit || l.BashTimeout <= 0 || l.BashTimeout > maxBashTimeout ||
+			l.MaxTokens < 0 || !(l.MaxCostUSD >= 0) || math.IsInf(l.MaxCostUSD, 0) || l.Timeout < 0 || l.Timeout > maxTaskTimeout {
 			t.Errorf("task %q: limits out of range: %+v", task.Name, l)
 		}
 		if problem := checkBranchName(expandBranch(task.Git.Branch, task.Name, sampleRun, sampleDate)); problem != "" {
 			t.Errorf("task %q: branch template %q gives an invalid branch: %s", task.Name, task.Git.Branch, problem)
+		}
+	}
+}
+
+// checkValidModel checks the promises a parsed task's model makes.
+func checkValidModel(t *testing.T, task string, m Model) {
+	t.Helper()
+	switch m.Provider {
+	case ProviderAnthropic, ProviderOpenAI:
+		if m.Name == "" || m.APIKeyEnv == "" || m.Transcript != "" {
+			t.Errorf("task %q: bad %s model %+v", task, m.Provider, m)
+		}
+	case ProviderOllama:
+		if m.Name == "" || m.BaseURL == "" || m.Transcript != "" {
+			t.Errorf("task %q: bad ollama model %+v", task, m)
+		}
+	case ProviderReplay:
+		if !filepath.IsAbs(m.Transcript) || m.BaseURL != "" || m.APIKeyEnv != "" || m.Stream {
+			t.Errorf("task %q: bad replay model %+v", task, m)
+		}
+	default:
+		t.Errorf("task %q: unknown provider %q", task, m.Provider)
+	}
+	if m.MaxOutputTokens < 1 || m.MaxOutputTokens > maxOutputTokensLimit {
+		t.Errorf("task %q: max_output_tokens out of range: %d", task, m.MaxOutputTokens)
+	}
+	if w := m.ContextWindow; w != 0 && (w < minContextWindow || w > maxContextWindow) {
+		t.Errorf("task %q: context window out of range: %d", task, w)
+	}
+	if p := m.Pricing; p != nil {
+		for _, v := range []float64{p.Input, p.Output, p.CacheRead, p.CacheWrite} {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				t.Errorf("task %q: bad pricing %+v", task, *p)
+			}
 		}
 	}
 }

@@ -32,6 +32,9 @@ func TestLoadInvalidFile(t *testing.T) {
 		p + `18:5: tasks[2]: missing required key "prompt" (or "prompts" for several)`,
 		p + `19:5: tasks[2].command: "command" is not supported yet by this version of safe-coder; remove it`,
 		p + `20:19: tasks[2].git.branch: "docs/{task}" must contain {run}; without it two runs of the same task would use the same branch`,
+		p + `23:55: tasks[3].model.stream: expected true or false, got "on", which YAML 1.1 reads as true and YAML 1.2 as a string; write true`,
+		p + `24:14: tasks[3].limits.max_cost_usd: max_cost_usd needs a price for ollama model "llama3.1"; add model.pricing`,
+		p + `24:40: tasks[3].limits.timeout: expected a duration like 90s, 2m or 1h30m, got "2d"`,
 	}
 	checkLines(t, renderEach(errs), want)
 	if strings.Contains(err.Error(), "sk-ant") {

@@ -46,14 +46,16 @@ func taskKeys() keySet {
 }
 
 func modelKeys() keySet {
-	return keySet{known: []string{"provider", "name", "base_url", "api_key_env", "max_output_tokens", "transcript"}}
+	return keySet{known: []string{"provider", "name", "base_url", "api_key_env", "max_output_tokens",
+		"stream", "transcript", "pricing", "context_window"}}
+}
+
+func pricingKeys() keySet {
+	return keySet{known: []string{"input", "output", "cache_read", "cache_write"}}
 }
 
 func limitsKeys() keySet {
-	return keySet{
-		known:  []string{"max_steps", "bash_timeout"},
-		notYet: []string{"max_tokens", "max_cost_usd", "timeout"},
-	}
+	return keySet{known: []string{"max_steps", "max_tokens", "max_cost_usd", "timeout", "bash_timeout"}}
 }
 
 func gitKeys() keySet {
@@ -63,8 +65,7 @@ func gitKeys() keySet {
 func providerEnum() enum {
 	return enum{
 		noun:   "provider",
-		values: []string{string(ProviderAnthropic), string(ProviderReplay)},
-		notYet: []string{"openai", "ollama"},
+		values: []string{string(ProviderAnthropic), string(ProviderOpenAI), string(ProviderOllama), string(ProviderReplay)},
 	}
 }
 
@@ -82,6 +83,9 @@ func toolEnum() enum {
 // Bounds of the numeric settings.
 const (
 	maxOutputTokensLimit = 1_000_000
+	minContextWindow     = 1_000
+	maxContextWindow     = 10_000_000
 	maxStepsLimit        = 10_000
+	maxTaskTimeout       = 24 * time.Hour
 	maxBashTimeout       = 24 * time.Hour
 )

@@ -33,11 +33,17 @@ type modelLayer struct {
 	baseURL         opt[string]
 	apiKeyEnv       opt[string]
 	maxOutputTokens opt[int]
+	stream          opt[bool]
 	transcript      opt[string] // absolute path once valid
+	pricing         opt[Pricing]
+	contextWindow   opt[int]
 }
 
 type limitsLayer struct {
 	maxSteps    opt[int]
+	maxTokens   opt[int]
+	maxCostUSD  opt[float64]
+	timeout     opt[time.Duration]
 	bashTimeout opt[time.Duration]
 }
 
@@ -87,10 +93,63 @@ func (w *walker) model(f field) modelLayer {
 	if f, ok := fs["max_output_tokens"]; ok {
 		m.maxOutputTokens = w.intRange(f, 1, maxOutputTokensLimit)
 	}
+	if f, ok := fs["stream"]; ok {
+		m.stream = w.boolean(f)
+	}
 	if f, ok := fs["transcript"]; ok {
 		m.transcript = w.transcript(f)
 	}
+	if f, ok := fs["pricing"]; ok {
+		m.pricing = w.pricing(f)
+	}
+	if f, ok := fs["context_window"]; ok {
+		m.contextWindow = w.intRange(f, minContextWindow, maxContextWindow)
+	}
 	return m
+}
+
+// pricing reads a model's price in US dollars per million tokens: input
+// and output are required, the cache prices default to 0, and none is
+// negative.
+func (w *walker) pricing(f field) opt[Pricing] {
+	fs, node, ok := w.mapping(f.value, f.path, pricingKeys())
+	o := opt[Pricing]{set: true, key: f.key, node: node, path: f.path}
+	if !ok {
+		return o
+	}
+	valid := true
+	var p Pricing
+	for _, price := range []struct {
+		key      string
+		dst      *float64
+		required bool
+	}{
+		{"input", &p.Input, true},
+		{"output", &p.Output, true},
+		{"cache_read", &p.CacheRead, false},
+		{"cache_write", &p.CacheWrite, false},
+	} {
+		pf, present := fs[price.key]
+		if !present {
+			if price.required {
+				w.errorf(node, f.path, "missing required key %q: the price of a million %s tokens in US dollars", price.key, price.key)
+				valid = false
+			}
+			continue
+		}
+		n := w.number(pf)
+		if n.ok && n.v < 0 {
+			w.errorf(n.node, pf.path, "must be 0 or more, got %s", clip(n.node.Value))
+			n.ok = false
+		}
+		if !n.ok {
+			valid = false
+			continue
+		}
+		*price.dst = n.v
+	}
+	o.v, o.ok = p, valid
+	return o
 }
 
 // baseURL reads an API base URL: "" (the provider's own) or an absolute
@@ -216,6 +275,19 @@ func (w *walker) limits(f field) limitsLayer {
 	var l limitsLayer
 	if f, ok := fs["max_steps"]; ok {
 		l.maxSteps = w.intRange(f, 1, maxStepsLimit)
+	}
+	if f, ok := fs["max_tokens"]; ok {
+		l.maxTokens = w.intAtLeast(f, 1)
+	}
+	if f, ok := fs["max_cost_usd"]; ok {
+		l.maxCostUSD = w.number(f)
+		if c := l.maxCostUSD; c.ok && c.v <= 0 {
+			w.errorf(c.node, f.path, "must be more than 0, got %s; remove the key for no cost limit", clip(c.node.Value))
+			l.maxCostUSD.ok = false
+		}
+	}
+	if f, ok := fs["timeout"]; ok {
+		l.timeout = w.duration(f, maxTaskTimeout)
 	}
 	if f, ok := fs["bash_timeout"]; ok {
 		l.bashTimeout = w.duration(f, maxBashTimeout)

@@ -22,12 +22,21 @@ func (w *walker) task(f field, defaults layer, seen map[string]*yaml.Node) (Task
 	settings := w.layer(fs)
 	t := Task{Name: name.v, Prompts: prompts}
 	s := scope{node: node, path: f.path}
-	t.Model = w.mergeModel(s, settings, defaults)
+	model, known := w.mergeModel(s, settings, defaults)
+	t.Model = model
 	t.Approval = Approval(settings.approval.or(defaults.approval).get(string(defaultApproval)))
 	t.Tools = append([]string(nil), settings.tools.or(defaults.tools).get(ToolNames())...)
+	tl, dl := settings.limits, defaults.limits
+	maxCost := tl.maxCostUSD.or(dl.maxCostUSD)
 	t.Limits = Limits{
-		MaxSteps:    settings.limits.maxSteps.or(defaults.limits.maxSteps).get(defaultMaxSteps),
-		BashTimeout: settings.limits.bashTimeout.or(defaults.limits.bashTimeout).get(defaultBashTimeout),
+		MaxSteps:    tl.maxSteps.or(dl.maxSteps).get(defaultMaxSteps),
+		MaxTokens:   int64(tl.maxTokens.or(dl.maxTokens).get(0)),
+		MaxCostUSD:  maxCost.get(0),
+		Timeout:     tl.timeout.or(dl.timeout).get(0),
+		BashTimeout: tl.bashTimeout.or(dl.bashTimeout).get(defaultBashTimeout),
+	}
+	if known {
+		w.checkBudget(t.Model, maxCost)
 	}
 	branch := settings.git.branch.or(defaults.git.branch)
 	t.Git = Git{Branch: branch.get(defaultBranch)}

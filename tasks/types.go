@@ -1,6 +1,10 @@
 package tasks
 
-import "time"
+import (
+	"time"
+
+	"github.com/safe-coder/safe-coder/llm"
+)
 
 // File is a parsed, validated task file.
 type File struct {
@@ -25,18 +29,67 @@ type Provider string
 
 // The providers this version implements.
 const (
+	// ProviderAnthropic is the Anthropic Messages API.
 	ProviderAnthropic Provider = "anthropic"
-	ProviderReplay    Provider = "replay"
+	// ProviderOpenAI is the OpenAI Chat Completions API, or any server
+	// that speaks it (vLLM, llama.cpp, LM Studio, OpenRouter).
+	ProviderOpenAI Provider = "openai"
+	// ProviderOllama is a local Ollama server, through its
+	// OpenAI-compatible API.
+	ProviderOllama Provider = "ollama"
+	// ProviderReplay answers from a recorded transcript.
+	ProviderReplay Provider = "replay"
 )
 
 // Model says which model answers a task and how to reach it.
 type Model struct {
-	Provider        Provider
-	Name            string // required for anthropic; optional for replay
-	BaseURL         string // anthropic only; "" means https://api.anthropic.com
-	APIKeyEnv       string // anthropic only: the NAME of the variable holding the key, never the key
+	Provider Provider
+	Name     string // required except for replay
+	// BaseURL is the API's base URL, not used by replay. "" means the
+	// provider's own: https://api.anthropic.com for anthropic,
+	// https://api.openai.com/v1 for openai; ollama's default is filled in.
+	BaseURL string
+	// APIKeyEnv is the NAME of the variable holding the key, never the
+	// key. "" (only possible for ollama) means no key is sent; always ""
+	// for replay.
+	APIKeyEnv       string
 	MaxOutputTokens int
-	Transcript      string // replay only: absolute path of the recorded session
+	// Stream asks the provider to stream its answer; always false for
+	// replay.
+	Stream     bool
+	Transcript string // replay only: absolute path of the recorded session
+	// Pricing is the task file's price for the model; nil means the
+	// built-in table applies (see Price).
+	Pricing *Pricing
+	// ContextWindow is the task file's context window in tokens; 0 means
+	// the built-in table applies (see Window).
+	ContextWindow int
+}
+
+// Pricing is a model's price as a task file gives it, in US dollars per
+// million tokens.
+type Pricing struct {
+	Input, Output, CacheRead, CacheWrite float64
+}
+
+// Price returns what the model costs: the task file's pricing when it has
+// one, else the built-in table's price for the provider and name. ok is
+// false when neither knows, which is not the same as free.
+func (m Model) Price() (price llm.Price, ok bool) {
+	if p := m.Pricing; p != nil {
+		return llm.Price{InputPerMTok: p.Input, OutputPerMTok: p.Output, CacheReadPerMTok: p.CacheRead, CacheWritePerMTok: p.CacheWrite}, true
+	}
+	return llm.LookupPrice(string(m.Provider), m.Name)
+}
+
+// Window returns the model's context window in tokens: the task file's
+// when it sets one, else the built-in table's. ok is false when neither
+// knows.
+func (m Model) Window() (tokens int, ok bool) {
+	if m.ContextWindow > 0 {
+		return m.ContextWindow, true
+	}
+	return llm.ContextWindow(string(m.Provider), m.Name)
 }
 
 // Approval is how much the agent may do without a human, who is never
@@ -51,9 +104,17 @@ const (
 	ApprovalYolo     Approval = "yolo"
 )
 
-// Limits bound one task's run.
+// Limits bound one task's run. A zero MaxTokens, MaxCostUSD or Timeout
+// means no limit.
 type Limits struct {
-	MaxSteps    int           // model turns
+	MaxSteps int // model turns
+	// MaxTokens bounds every token of the task: input, output, cache
+	// reads and cache writes.
+	MaxTokens int64
+	// MaxCostUSD bounds what the task's model turns cost, in US dollars.
+	// A task file that sets it always has a known price (Model.Price).
+	MaxCostUSD  float64
+	Timeout     time.Duration // the whole task's wall time
 	BashTimeout time.Duration // per bash call
 }
 
@@ -72,8 +133,11 @@ func ToolNames() []string {
 // The values a task gets when neither the task nor the defaults set them.
 const (
 	defaultProvider        = ProviderAnthropic
-	defaultAPIKeyEnv       = "ANTHROPIC_API_KEY"
+	defaultAnthropicKeyEnv = "ANTHROPIC_API_KEY"
+	defaultOpenAIKeyEnv    = "OPENAI_API_KEY"
+	defaultOllamaBaseURL   = "http://localhost:11434/v1"
 	defaultMaxOutputTokens = 8192
+	defaultStream          = true
 	defaultApproval        = ApprovalDefault
 	defaultMaxSteps        = 40
 	defaultBashTimeout     = 2 * time.Minute

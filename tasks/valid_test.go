@@ -21,6 +21,11 @@ func TestLoadValidFile(t *testing.T) {
 	}
 	defaultTools := []string{"read_file", "list_files", "grep", "write_file", "edit_file"}
 	branch := "ai/{date}/{task}-{run}"
+	limits := Limits{MaxSteps: 25, Timeout: 30 * time.Minute, BashTimeout: 90 * time.Second}
+	withCost := func(l Limits, usd float64) Limits {
+		l.MaxCostUSD = usd
+		return l
+	}
 	want := &File{Path: path, Version: 1, Tasks: []Task{
 		{
 			Name:    "fix-vet",
@@ -30,11 +35,13 @@ func TestLoadValidFile(t *testing.T) {
 				Name:            "claude-sonnet-4-5",
 				APIKeyEnv:       "SAFE_CODER_ANTHROPIC_KEY",
 				MaxOutputTokens: 4096,
+				Stream:          true,
 			},
 			Approval: ApprovalAutoEdit,
 			Tools:    []string{"read_file", "grep", "edit_file", "bash"},
-			Limits:   Limits{MaxSteps: 60, BashTimeout: 90 * time.Second},
-			Git:      Git{Branch: branch},
+			Limits: Limits{MaxSteps: 60, MaxTokens: 2_000_000, MaxCostUSD: 5,
+				Timeout: 30 * time.Minute, BashTimeout: 90 * time.Second},
+			Git: Git{Branch: branch},
 		},
 		{
 			Name:    "changelog",
@@ -48,7 +55,58 @@ func TestLoadValidFile(t *testing.T) {
 			},
 			Approval: ApprovalPlan,
 			Tools:    defaultTools,
-			Limits:   Limits{MaxSteps: 25, BashTimeout: 90 * time.Second},
+			Limits:   limits,
+			Git:      Git{Branch: branch},
+		},
+		{
+			// The defaults' key variable is for anthropic: an openai task
+			// never inherits it.
+			Name:    "gateway",
+			Prompts: []string{"Review the open TODOs."},
+			Model: Model{
+				Provider:        ProviderOpenAI,
+				Name:            "anthropic/claude-sonnet-4.5",
+				BaseURL:         "https://openrouter.ai/api/v1",
+				APIKeyEnv:       "OPENROUTER_API_KEY",
+				MaxOutputTokens: 4096,
+				Stream:          true,
+			},
+			Approval: ApprovalAutoEdit,
+			Tools:    defaultTools,
+			Limits:   withCost(limits, 2.5),
+			Git:      Git{Branch: branch},
+		},
+		{
+			Name:    "vllm",
+			Prompts: []string{"Add doc comments."},
+			Model: Model{
+				Provider:        ProviderOpenAI,
+				Name:            "my-finetune",
+				BaseURL:         "http://localhost:8000/v1",
+				APIKeyEnv:       "OPENAI_API_KEY",
+				MaxOutputTokens: 4096,
+				Stream:          true,
+				Pricing:         &Pricing{Input: 0.2, Output: 0.6},
+				ContextWindow:   32768,
+			},
+			Approval: ApprovalAutoEdit,
+			Tools:    defaultTools,
+			Limits:   withCost(limits, 1),
+			Git:      Git{Branch: branch},
+		},
+		{
+			Name:    "local",
+			Prompts: []string{"Tidy the README."},
+			Model: Model{
+				Provider:        ProviderOllama,
+				Name:            "qwen2.5-coder:32b",
+				BaseURL:         "http://localhost:11434/v1",
+				MaxOutputTokens: 4096,
+				Stream:          true,
+			},
+			Approval: ApprovalAutoEdit,
+			Tools:    defaultTools,
+			Limits:   limits,
 			Git:      Git{Branch: branch},
 		},
 		{
@@ -61,10 +119,11 @@ func TestLoadValidFile(t *testing.T) {
 				Name:            "claude-sonnet-4-5",
 				MaxOutputTokens: 4096,
 				Transcript:      transcript,
+				Pricing:         &Pricing{Input: 3, Output: 15, CacheRead: 0.3, CacheWrite: 3.75},
 			},
 			Approval: ApprovalAutoEdit,
 			Tools:    defaultTools,
-			Limits:   Limits{MaxSteps: 25, BashTimeout: 90 * time.Second},
+			Limits:   limits,
 			Git:      Git{Branch: branch},
 		},
 	}}
@@ -84,6 +143,7 @@ func TestParseBuiltInDefaults(t *testing.T) {
 			Name:            "m",
 			APIKeyEnv:       "ANTHROPIC_API_KEY",
 			MaxOutputTokens: 8192,
+			Stream:          true,
 		},
 		Approval: ApprovalDefault,
 		Tools:    []string{"read_file", "list_files", "grep", "write_file", "edit_file", "bash"},
@@ -121,7 +181,7 @@ func TestParseMergesPerKey(t *testing.T) {
 	inherits, overrides := f.Tasks[0], f.Tasks[1]
 	wantInherits := Task{
 		Name: "inherits", Prompts: []string{"p"},
-		Model:    Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "ANTHROPIC_API_KEY", MaxOutputTokens: 1000},
+		Model:    Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "ANTHROPIC_API_KEY", MaxOutputTokens: 1000, Stream: true},
 		Approval: ApprovalDefault,
 		Tools:    []string{"grep", "bash"},
 		Limits:   Limits{MaxSteps: 5, BashTimeout: 90 * time.Minute},
@@ -129,7 +189,7 @@ func TestParseMergesPerKey(t *testing.T) {
 	}
 	wantOverrides := Task{
 		Name: "overrides", Prompts: []string{"p"},
-		Model:    Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "OTHER_KEY", MaxOutputTokens: 7},
+		Model:    Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "OTHER_KEY", MaxOutputTokens: 7, Stream: true},
 		Approval: ApprovalYolo,
 		Tools:    []string{"read_file"},
 		Limits:   Limits{MaxSteps: 5, BashTimeout: 10 * time.Second},

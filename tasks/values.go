@@ -132,6 +132,74 @@ func (w *walker) intRange(f field, lo, hi int) opt[int] {
 	return o
 }
 
+// intAtLeast reads an integer of at least lo.
+func (w *walker) intAtLeast(f field, lo int) opt[int] {
+	o := w.integer(f)
+	if o.ok && o.v < lo {
+		w.errorf(o.node, f.path, "must be at least %d, got %d", lo, o.v)
+		o.ok = false
+	}
+	return o
+}
+
+// number reads a decimal number, with or without a fraction. YAML's .inf
+// and .nan and its hexadecimal and octal integers are never amounts, so
+// they are refused.
+func (w *walker) number(f field) opt[float64] {
+	o, n := w.start(f)
+	if n == nil {
+		return invalid[float64](o)
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != tagInt && n.Tag != tagFloat) {
+		msg := "expected a number, got " + describe(n)
+		if n.Kind == yaml.ScalarNode && n.Tag == tagStr {
+			if _, err := strconv.ParseFloat(n.Value, 64); err == nil && !strings.ContainsAny(n.Value, "iInN") {
+				msg += "; remove the quotes"
+			}
+		}
+		w.errorf(n, f.path, "%s", msg)
+		return invalid[float64](o)
+	}
+	if n.Tag == tagInt && !decimalInt.MatchString(n.Value) {
+		w.errorf(n, f.path, "expected a decimal number, got %s; write it in decimal without leading zeros", clip(n.Value))
+		return invalid[float64](o)
+	}
+	v, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		w.errorf(n, f.path, "expected a finite number, got %s", clip(n.Value))
+		return invalid[float64](o)
+	}
+	return withValue(o, v)
+}
+
+// boolean reads true or false. The other words YAML 1.1 reads as booleans
+// (yes, on, n, ...) are strings to yaml.v3 but booleans to other tools
+// reading the same file, so they are refused with the word to write.
+func (w *walker) boolean(f field) opt[bool] {
+	o, n := w.start(f)
+	if n == nil {
+		return invalid[bool](o)
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == tagBool {
+		switch strings.ToLower(n.Value) {
+		case "true":
+			return withValue(o, true)
+		case "false":
+			return withValue(o, false)
+		}
+	}
+	msg := "expected true or false, got " + describe(n)
+	switch {
+	case isPlain(n) && isYAML11Bool(n.Value):
+		v := yaml11True(n.Value)
+		msg = fmt.Sprintf("expected true or false, got %q, which YAML 1.1 reads as %t and YAML 1.2 as a string; write %t", n.Value, v, v)
+	case n.Kind == yaml.ScalarNode && n.Tag == tagStr && (n.Value == "true" || n.Value == "false"):
+		msg += "; remove the quotes"
+	}
+	w.errorf(n, f.path, "%s", msg)
+	return invalid[bool](o)
+}
+
 // duration reads a Go duration string such as "90s" or "1h30m" that is
 // more than 0 and at most hi.
 func (w *walker) duration(f field, hi time.Duration) opt[time.Duration] {
@@ -179,7 +247,6 @@ func formatDuration(d time.Duration) string {
 type enum struct {
 	noun   string   // what a value is, for "not a mode"
 	values []string // valid values, in the order messages list them
-	notYet []string // values of the design not implemented yet
 }
 
 // oneOf reads a word from e. Unquoted YAML 1.1 boolean words are called
@@ -197,8 +264,6 @@ func (w *walker) oneOf(f field, e enum) opt[string] {
 		w.errorf(n, f.path, "%s; got %s", expected, describe(n))
 	case slices.Contains(e.values, n.Value):
 		return withValue(o, n.Value)
-	case slices.Contains(e.notYet, n.Value):
-		w.errorf(n, f.path, "%s %q is not supported yet by this version of safe-coder; use one of %s", e.noun, n.Value, strings.Join(e.values, ", "))
 	default:
 		msg := fmt.Sprintf("%s; got %s", expected, quote(n.Value))
 		if s, ok := suggest(n.Value, e.values); ok {

@@ -158,3 +158,12 @@ func isYAML11Bool(s string) bool {
 	}
 	return false
 }
+
+// yaml11True reports whether a YAML 1.1 boolean word means true.
+func yaml11True(s string) bool {
+	switch strings.ToLower(s) {
+	case "y", "yes", "true", "on":
+		return true
+	}
+	return false
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -206,6 +207,9 @@ func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *re
 			return status.Worse(runner.StatusError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
 		}
 		fmt.Fprintf(s.Err, "[%s] %s after %d step(s)\n", task.Name, res.Status, res.Steps)
+		if hint := authHint(task, res.Err); hint != "" {
+			res.Err = fmt.Errorf("%w\n%s", res.Err, hint)
+		}
 		if res.Err != nil {
 			fmt.Fprintf(s.Err, "[%s] %v\n", task.Name, res.Err)
 			firstErr = firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, res.Err))
@@ -273,15 +277,16 @@ func newModel(task tasks.Task, httpClient *http.Client, keys map[string]string, 
 
 // apiKeys reads the API key of every selected task from its environment
 // variable, before anything runs: a missing key is a set-up mistake, not a
-// provider failure.
+// provider failure. Tasks without a key variable (replay, an Ollama server
+// without auth) need none.
 func apiKeys(selected []tasks.Task) (map[string]string, error) {
 	keys := map[string]string{}
 	var problems []string
 	for _, t := range selected {
-		if t.Model.Provider != tasks.ProviderAnthropic {
+		name := t.Model.APIKeyEnv
+		if name == "" || t.Model.Provider == tasks.ProviderReplay {
 			continue
 		}
-		name := t.Model.APIKeyEnv
 		v := os.Getenv(name)
 		if v == "" {
 			problems = append(problems, fmt.Sprintf("task %s: environment variable %s (model.api_key_env) is not set or empty; export your API key in it, or point model.api_key_env at the variable that holds it", t.Name, name))
@@ -300,11 +305,29 @@ func apiKeys(selected []tasks.Task) (map[string]string, error) {
 func secretNames(file *tasks.File) []string {
 	names := []string{"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}
 	for _, t := range file.Tasks {
-		if t.Model.APIKeyEnv != "" {
+		if t.Model.APIKeyEnv != "" && !slices.Contains(names, t.Model.APIKeyEnv) {
 			names = append(names, t.Model.APIKeyEnv)
 		}
 	}
 	return names
+}
+
+// authHint explains a provider's refusal of the credentials in terms of
+// the task file: which variable held the key and where it was sent.
+func authHint(task tasks.Task, err error) string {
+	var apiErr *llm.APIError
+	if !errors.As(err, &apiErr) || !apiErr.Auth() {
+		return ""
+	}
+	m := task.Model
+	where := m.BaseURL
+	if where == "" {
+		where = "the provider's default endpoint"
+	}
+	if m.APIKeyEnv == "" {
+		return fmt.Sprintf("hint: %s refused the request without a key; set model.api_key_env to the variable that holds the key for %s", m.Provider, where)
+	}
+	return fmt.Sprintf("hint: check that $%s holds a valid %s API key for %s, with access to model %s", m.APIKeyEnv, m.Provider, where, m.Name)
 }
 
 // newRunID returns a sortable, unique-enough id: the UTC start time and 16
