@@ -9,24 +9,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-cleanhttp"
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Defaults of AnthropicOptions.
 const (
 	defaultAnthropicBaseURL = "https://api.anthropic.com"
-	defaultMaxAttempts      = 5
-	defaultRetryWaitMin     = time.Second
-	defaultRetryWaitMax     = 30 * time.Second
 	defaultUserAgent        = "safe-coder"
 )
-
-// maxResponseBody bounds a successful answer. A Messages response is at most
-// a few hundred kilobytes of text and tool input; anything far larger is a
-// broken server, not a model turn.
-const maxResponseBody = 32 << 20
 
 // AnthropicOptions configures an Anthropic client. The zero value of every
 // field selects a default.
@@ -39,13 +28,15 @@ type AnthropicOptions struct {
 	// errors, even when a proxy echoes it back in an error page.
 	APIKey string
 	// HTTPClient sends the requests; nil means a pooled client from
-	// go-cleanhttp. Retries are layered on top of it.
+	// go-cleanhttp. Retries are layered on top of it. It should have no
+	// overall Timeout, which would cut long streams: bound a call with its
+	// context instead.
 	HTTPClient *http.Client
 	// MaxAttempts is the number of HTTP attempts per Complete call,
 	// counting the first; 0 means 5.
 	MaxAttempts int
 	// RetryWaitMin and RetryWaitMax bound the wait between attempts; 0
-	// means 1s and 30s. A server's retry-after hint is capped at
+	// means 1s and 60s. A server's retry-after hint is capped at
 	// RetryWaitMax.
 	RetryWaitMin, RetryWaitMax time.Duration
 	// Log receives one line per retry; nil discards them. Concurrent
@@ -53,15 +44,22 @@ type AnthropicOptions struct {
 	Log io.Writer
 	// UserAgent is sent as the User-Agent header; "" means "safe-coder".
 	UserAgent string
+	// Clock measures and waits between attempts; nil means real time.
+	Clock Clock
+	// NoStream asks for whole JSON answers instead of the default
+	// server-sent event stream. Both give the same Response; a stream
+	// keeps a long answer from hitting idle timeouts of proxies on the way.
+	NoStream bool
 }
 
-// Anthropic is a Client for the Anthropic Messages API (non-streaming). It
-// is safe for concurrent use.
+// Anthropic is a Client for the Anthropic Messages API, streaming by
+// default. It marks prompt-cache breakpoints on every request (see
+// Complete). It is safe for concurrent use.
 type Anthropic struct {
 	opts        AnthropicOptions
 	endpoint    string
 	endpointErr error
-	httpClient  *http.Client
+	transport   *transport
 }
 
 var _ Client = (*Anthropic)(nil)
@@ -73,25 +71,20 @@ func NewAnthropic(opts AnthropicOptions) *Anthropic {
 	if opts.BaseURL == "" {
 		opts.BaseURL = defaultAnthropicBaseURL
 	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = defaultMaxAttempts
-	}
-	if opts.RetryWaitMin <= 0 {
-		opts.RetryWaitMin = defaultRetryWaitMin
-	}
-	if opts.RetryWaitMax <= 0 {
-		opts.RetryWaitMax = defaultRetryWaitMax
-	}
-	opts.RetryWaitMax = max(opts.RetryWaitMax, opts.RetryWaitMin)
-	if opts.Log == nil {
-		opts.Log = io.Discard
-	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = defaultUserAgent
 	}
-	a := &Anthropic{opts: opts, httpClient: opts.HTTPClient}
-	if a.httpClient == nil {
-		a.httpClient = cleanhttp.DefaultPooledClient()
+	a := &Anthropic{
+		opts: opts,
+		transport: newTransport(transportOptions{
+			Provider:     "anthropic",
+			HTTPClient:   opts.HTTPClient,
+			MaxAttempts:  opts.MaxAttempts,
+			RetryWaitMin: opts.RetryWaitMin,
+			RetryWaitMax: opts.RetryWaitMax,
+			Log:          opts.Log,
+			Clock:        opts.Clock,
+		}),
 	}
 	a.endpoint, a.endpointErr = messagesEndpoint(opts.BaseURL)
 	return a
@@ -109,16 +102,26 @@ func messagesEndpoint(base string) (string, error) {
 	return u.JoinPath("v1", "messages").String(), nil
 }
 
-// Complete sends req to the Messages API and returns the model's answer.
+// Complete sends req to the Messages API and returns the model's complete
+// answer, with Attempts set to the HTTP attempts it took.
 //
-// Transient failures (connection errors, 408, 409, 429, 5xx, 529, or any
-// answer with x-should-retry: true) are retried up to MaxAttempts. The
-// errors are:
-//   - *APIError when the API's last answer was an error status;
+// The request marks prompt-cache breakpoints (cache_control ephemeral) on
+// the system prompt, the last tool definition and the last content block of
+// the last message, so that each turn reads the prefix the previous turn
+// wrote.
+//
+// Transient failures are retried up to MaxAttempts (see transport for the
+// policy): connection errors, 408, 409, 429, 5xx, 529, x-should-retry:
+// true, and answers that arrive broken (cut off, a stream without
+// message_stop, a body that does not parse, an overloaded error event). A
+// broken answer is thrown away, never returned in part. The errors are:
+//   - *APIError when the API's last answer was an error status or an
+//     error event (possibly wrapped with why it was not retried);
 //   - ctx's error (wrapped) when ctx ends first;
+//   - an error wrapping ErrBrokenAnswer, naming the request id, when the
+//     last answer was broken;
 //   - a wrapped transport error, naming the number of attempts, when no
 //     answer came;
-//   - an error naming the request id when a 2xx body is not a valid message;
 //   - an error without any HTTP attempt when req cannot be encoded.
 func (a *Anthropic) Complete(ctx context.Context, req *Request) (*Response, error) {
 	if a.endpointErr != nil {
@@ -132,99 +135,21 @@ func (a *Anthropic) Complete(ctx context.Context, req *Request) (*Response, erro
 		// the key itself out of any error text.
 		return nil, errors.New("anthropic: API key contains a control character")
 	}
-	body, err := encodeAnthropicRequest(req)
+	stream := !a.opts.NoStream
+	body, err := encodeAnthropicRequest(req, stream)
 	if err != nil {
 		return nil, fmt.Errorf("anthropic: encode request: %w", err)
 	}
-	hreq, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, a.endpoint, body)
-	if err != nil {
-		return nil, fmt.Errorf("anthropic: build request: %w", err)
-	}
+	header := http.Header{}
 	if a.opts.APIKey != "" {
-		hreq.Header.Set("x-api-key", a.opts.APIKey)
+		header.Set("x-api-key", a.opts.APIKey)
 	}
-	hreq.Header.Set("anthropic-version", anthropicVersion)
-	hreq.Header.Set("content-type", "application/json")
-	hreq.Header.Set("accept", "application/json")
-	hreq.Header.Set("user-agent", a.opts.UserAgent)
-	// Reading a successful body inside the retry loop lets a connection cut
-	// mid-answer be retried like any other connection error.
-	hreq.SetResponseHandler(readSuccessBody)
-
-	call := &retryCall{opts: &a.opts}
-	resp, err := call.client(a.httpClient).Do(hreq)
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("anthropic: %w", ctxErr)
-		}
-		return nil, fmt.Errorf("anthropic: giving up after %s: %w", plural(call.attempts, "attempt"), err)
+	header.Set("anthropic-version", anthropicVersion)
+	header.Set("content-type", "application/json")
+	header.Set("accept", "application/json")
+	if stream {
+		header.Set("accept", "text/event-stream")
 	}
-	defer resp.Body.Close()
-	requestID := resp.Header.Get("request-id")
-
-	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		return nil, a.apiError(resp, call.attempts)
-	}
-	data := bufferBody(resp, maxResponseBody+1)
-	if len(data) > maxResponseBody {
-		return nil, fmt.Errorf("anthropic: response body exceeds %d bytes (request id %s)", maxResponseBody, orNone(requestID))
-	}
-	out, err := decodeAnthropicResponse(data)
-	if err != nil {
-		return nil, fmt.Errorf("anthropic: invalid response (request id %s): %w", orNone(requestID), err)
-	}
-	out.RequestID = requestID
-	return out, nil
-}
-
-// readSuccessBody buffers a 2xx body while the retry loop can still act on a
-// read error; error answers are left for checkRetry and Complete.
-func readSuccessBody(resp *http.Response) error {
-	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		return nil
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	resp.Body.Close()
-	if err != nil {
-		resp.Body = http.NoBody
-		return fmt.Errorf("read response body: %w", err)
-	}
-	resp.Body = newBufferedBody(data)
-	return nil
-}
-
-// apiError builds the final error for an error answer.
-func (a *Anthropic) apiError(resp *http.Response, attempts int) *APIError {
-	body := bufferBody(resp, maxErrorBody)
-	errType, message, envelopeID := parseAnthropicError(resp.Header.Get("content-type"), body)
-	requestID := resp.Header.Get("request-id")
-	if requestID == "" {
-		requestID = envelopeID
-	}
-	if a.opts.APIKey != "" {
-		// Proxies have been seen echoing request headers in error pages.
-		message = strings.ReplaceAll(message, a.opts.APIKey, "[redacted]")
-	}
-	return &APIError{
-		Provider:  "anthropic",
-		Status:    resp.StatusCode,
-		Type:      errType,
-		Message:   message,
-		RequestID: requestID,
-		Attempts:  attempts,
-	}
-}
-
-func orNone(id string) string {
-	if id == "" {
-		return "none"
-	}
-	return id
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+	header.Set("user-agent", a.opts.UserAgent)
+	return a.transport.post(ctx, a.endpoint, header, body, anthropicWire{stream: stream})
 }

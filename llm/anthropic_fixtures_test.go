@@ -18,10 +18,20 @@ type exchange struct {
 		Body json.RawMessage `json:"body"`
 	} `json:"request"`
 	Response struct {
-		Status  int               `json:"status"`
-		Headers map[string]string `json:"headers"`
-		Body    json.RawMessage   `json:"body"`
+		Status   int               `json:"status"`
+		Headers  map[string]string `json:"headers"`
+		Body     json.RawMessage   `json:"body"`
+		BodyText string            `json:"body_text"` // a streamed answer, byte for byte
 	} `json:"response"`
+}
+
+// step returns the recorded answer as a scripted step.
+func (ex exchange) step() step {
+	body := string(ex.Response.Body)
+	if ex.Response.BodyText != "" {
+		body = ex.Response.BodyText
+	}
+	return step{status: ex.Response.Status, header: ex.Response.Headers, body: body}
 }
 
 func loadExchange(t *testing.T, name string) exchange {
@@ -98,9 +108,12 @@ func requestFromRecording(t *testing.T, body json.RawMessage) *llm.Request {
 	return req
 }
 
-// sentFields keeps the fields of a request body the client sends, in the
-// form the client sends them: string content becomes one text block and
-// is_error:false is dropped, both being equivalent on the wire.
+// sentFields keeps the fields of a request body the client sends, in a
+// form where equivalent bodies are equal: string content becomes one text
+// block, a system block list becomes its text, and is_error:false,
+// stream:false and empty descriptions are dropped. Cache breakpoints are
+// dropped too: the recordings place theirs differently, and
+// TestAnthropicCacheBreakpoints checks ours.
 func sentFields(t *testing.T, body []byte) map[string]any {
 	t.Helper()
 	var all map[string]any
@@ -108,10 +121,20 @@ func sentFields(t *testing.T, body []byte) map[string]any {
 		t.Fatalf("decode request body: %v", err)
 	}
 	out := make(map[string]any)
-	for _, k := range []string{"model", "max_tokens", "system", "messages", "tools"} {
+	for _, k := range []string{"model", "max_tokens", "system", "messages", "tools", "stream"} {
 		if v, ok := all[k]; ok {
 			out[k] = v
 		}
+	}
+	if out["stream"] == false {
+		delete(out, "stream")
+	}
+	if blocks, ok := out["system"].([]any); ok {
+		var texts []string
+		for _, b := range blocks {
+			texts = append(texts, b.(map[string]any)["text"].(string))
+		}
+		out["system"] = strings.Join(texts, "\n\n")
 	}
 	msgs, _ := out["messages"].([]any)
 	for _, m := range msgs {
@@ -124,7 +147,16 @@ func sentFields(t *testing.T, body []byte) map[string]any {
 			if b["is_error"] == false {
 				delete(b, "is_error")
 			}
+			delete(b, "cache_control")
 		}
+	}
+	tools, _ := out["tools"].([]any)
+	for _, tool := range tools {
+		tool := tool.(map[string]any)
+		if tool["description"] == "" {
+			delete(tool, "description")
+		}
+		delete(tool, "cache_control")
 	}
 	return out
 }
@@ -133,10 +165,78 @@ func TestAnthropicRecordedExchanges(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file      string
+		stream    bool
 		check     func(t *testing.T, resp *llm.Response)
 		wantErr   *llm.APIError
 		requestID string
 	}{
+		{
+			file:      "anthropic_stream_text_then_tool_use.json",
+			stream:    true,
+			requestID: "req_011CXWs8vFX4PQFDuEwsbQPN",
+			check: func(t *testing.T, resp *llm.Response) {
+				want := &llm.Response{
+					ID:    "msg_01NHvMRiHy8uqTTxcg2bA6J3",
+					Model: "claude-sonnet-4-5-20250929",
+					Content: []llm.Part{
+						llm.TextPart("I'll calculate the tip and get the waiter's name for you."),
+						llm.ToolCallPart(llm.ToolCall{ID: "toolu_01VsaoaKxpzdz8vgY4hTGjE3", Name: "calculateTip", Input: json.RawMessage(`{"billAmount": 50, "tipPercentage": 15}`)}),
+						llm.ToolCallPart(llm.ToolCall{ID: "toolu_01Uksi8drJHeC8rCj8yVUtCJ", Name: "getWaiterName", Input: json.RawMessage(`{}`)}),
+					},
+					StopReason: llm.StopToolUse,
+					Usage:      llm.Usage{InputTokens: 679, OutputTokens: 111},
+					RequestID:  "req_011CXWs8vFX4PQFDuEwsbQPN",
+					Attempts:   1,
+				}
+				if !reflect.DeepEqual(resp, want) {
+					t.Errorf("response:\n got %+v\nwant %+v", resp, want)
+				}
+			},
+		},
+		{
+			file:      "anthropic_stream_parallel_tool_use.json",
+			stream:    true,
+			requestID: "req_011CZkTfmdQovVWg8SG5f6Lq",
+			check: func(t *testing.T, resp *llm.Response) {
+				want := &llm.Response{
+					ID:    "msg_01V2noLbAb2NgKnjaNw6Cn3w",
+					Model: "claude-haiku-4-5-20251001",
+					Content: []llm.Part{
+						llm.ToolCallPart(llm.ToolCall{ID: "toolu_01LtHJmixrs9NcWQkK8hu8hj", Name: "pelican_name_generator", Input: json.RawMessage(`{}`)}),
+						llm.ToolCallPart(llm.ToolCall{ID: "toolu_01N8a4jWyf116qKTMqKKmjyt", Name: "pelican_name_generator", Input: json.RawMessage(`{}`)}),
+					},
+					StopReason: llm.StopToolUse,
+					Usage:      llm.Usage{InputTokens: 542, OutputTokens: 62},
+					RequestID:  "req_011CZkTfmdQovVWg8SG5f6Lq",
+					Attempts:   1,
+				}
+				if !reflect.DeepEqual(resp, want) {
+					t.Errorf("response:\n got %+v\nwant %+v", resp, want)
+				}
+			},
+		},
+		{
+			file:      "anthropic_stream_tool_result_end_turn.json",
+			stream:    true,
+			requestID: "req_011CZkTfpqPnYcgCs7qMz1za",
+			check: func(t *testing.T, resp *llm.Response) {
+				want := &llm.Response{
+					ID:    "msg_01XMATm4UFnjP841TckVuNF4",
+					Model: "claude-haiku-4-5-20251001",
+					Content: []llm.Part{llm.TextPart("Here are two great names for your pet pelican:\n\n" +
+						"1. **Charles** - A sophisticated and dignified name, perfect for a pelican with personality!\n" +
+						"2. **Sammy** - A friendly and playful name that gives off warm, approachable vibes.\n\n" +
+						"Either of these would make an excellent name for your feathered friend! 🦅")},
+					StopReason: llm.StopEndTurn,
+					Usage:      llm.Usage{InputTokens: 678, OutputTokens: 82},
+					RequestID:  "req_011CZkTfpqPnYcgCs7qMz1za",
+					Attempts:   1,
+				}
+				if !reflect.DeepEqual(resp, want) {
+					t.Errorf("response:\n got %+v\nwant %+v", resp, want)
+				}
+			},
+		},
 		{
 			file: "anthropic_tool_use_parallel.json",
 			check: func(t *testing.T, resp *llm.Response) {
@@ -152,6 +252,7 @@ func TestAnthropicRecordedExchanges(t *testing.T) {
 					},
 					StopReason: llm.StopToolUse,
 					Usage:      llm.Usage{InputTokens: 423, OutputTokens: 202},
+					Attempts:   1,
 				}
 				normalizeInputs(t, resp)
 				if !reflect.DeepEqual(resp, want) {
@@ -211,10 +312,10 @@ func TestAnthropicRecordedExchanges(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
 			ex := loadExchange(t, tt.file)
-			fake, srv := newScriptedServer(t, "/v1/messages", step{
-				status: ex.Response.Status, header: ex.Response.Headers, body: string(ex.Response.Body),
-			})
-			client := llm.NewAnthropic(fastOptions(srv.URL))
+			fake, srv := newScriptedServer(t, "/v1/messages", ex.step())
+			opts := fastOptions(srv.URL)
+			opts.NoStream = !tt.stream
+			client := llm.NewAnthropic(opts)
 			resp, err := client.Complete(t.Context(), requestFromRecording(t, ex.Request.Body))
 
 			if got, want := sentFields(t, fake.body(0)), sentFields(t, ex.Request.Body); !reflect.DeepEqual(got, want) {

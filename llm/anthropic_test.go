@@ -53,9 +53,10 @@ func TestAnthropicRequestWire(t *testing.T) {
 		`{"type":"tool_use","id":"toolu_3","name":"list_files","input":{}}]},` +
 		`{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"go.mod"},` +
 		`{"type":"tool_result","tool_use_id":"toolu_2","content":"denied","is_error":true},` +
-		`{"type":"tool_result","tool_use_id":"toolu_3","content":""}]}],` +
+		`{"type":"tool_result","tool_use_id":"toolu_3","content":"","cache_control":{"type":"ephemeral"}}]}],` +
 		`"tools":[{"name":"list_files","description":"List files.","input_schema":{"type":"object"}},` +
-		`{"name":"read_file","description":"Read a file.","input_schema":{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}}]}`
+		`{"name":"read_file","description":"Read a file.","input_schema":{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]},` +
+		`"cache_control":{"type":"ephemeral"}}]}`
 	if got := string(fake.body(0)); got != want {
 		t.Errorf("body:\n got %s\nwant %s", got, want)
 	}
@@ -92,25 +93,33 @@ func TestAnthropicDefaults(t *testing.T) {
 	client := llm.NewAnthropic(llm.AnthropicOptions{APIKey: testAPIKey, HTTPClient: &http.Client{Transport: transport}})
 	req := simpleRequest()
 	req.System = "be brief"
-	if _, err := client.Complete(t.Context(), req); err != nil {
+	resp, err := client.Complete(t.Context(), req)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if resp.Attempts != 1 {
+		t.Errorf("Attempts = %d, want 1", resp.Attempts)
 	}
 	if got.URL.String() != "https://api.anthropic.com/v1/messages" || got.Method != http.MethodPost {
 		t.Errorf("request = %s %s", got.Method, got.URL)
 	}
-	if ua := got.Header.Get("user-agent"); ua != "safe-coder" {
-		t.Errorf("user-agent = %q", ua)
+	// Streaming is the default.
+	if ua, accept := got.Header.Get("user-agent"), got.Header.Get("accept"); ua != "safe-coder" || accept != "text/event-stream" {
+		t.Errorf("user-agent = %q, accept = %q", ua, accept)
 	}
 	body, err := io.ReadAll(got.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fields map[string]any
+	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
 		t.Fatal(err)
 	}
-	if fields["system"] != "be brief" {
-		t.Errorf("system = %v", fields["system"])
+	if s := string(fields["system"]); s != `[{"type":"text","text":"be brief","cache_control":{"type":"ephemeral"}}]` {
+		t.Errorf("system = %s", s)
+	}
+	if s := string(fields["stream"]); s != "true" {
+		t.Errorf("stream = %s", s)
 	}
 	if _, ok := fields["tools"]; ok {
 		t.Error("tools sent although the request has none")
@@ -189,20 +198,22 @@ func TestAnthropicResponseParsing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, srv := newScriptedServer(t, "/v1/messages", step{status: 200, body: tt.body, header: map[string]string{"request-id": "req_parse"}})
-			resp, err := llm.NewAnthropic(fastOptions(srv.URL)).Complete(t.Context(), simpleRequest())
+			opts := fastOptions(srv.URL)
+			opts.MaxAttempts = 1 // a body that does not parse is retried
+			resp, err := llm.NewAnthropic(opts).Complete(t.Context(), simpleRequest())
 			if tt.wantErr != "" {
 				if err == nil || resp != nil {
 					t.Fatalf("got %+v, %v; want no response and an error", resp, err)
 				}
-				if !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "req_parse") {
-					t.Errorf("err = %v, want it to contain %q and the request id", err, tt.wantErr)
+				if !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "req_parse") || !errors.Is(err, llm.ErrBrokenAnswer) {
+					t.Errorf("err = %v, want ErrBrokenAnswer with %q and the request id", err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			tt.want.RequestID = "req_parse"
+			tt.want.RequestID, tt.want.Attempts = "req_parse", 1
 			if !reflect.DeepEqual(resp, tt.want) {
 				t.Errorf("response:\n got %+v\nwant %+v", resp, tt.want)
 			}

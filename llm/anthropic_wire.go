@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
-	"strings"
+	"net/http"
 )
 
 // anthropicVersion is the API version this adapter speaks; the wire types
@@ -23,10 +24,21 @@ const emptySchema = `{"type":"object"}`
 type anthropicRequest struct {
 	Model     string             `json:"model"`
 	MaxTokens int                `json:"max_tokens"`
-	System    string             `json:"system,omitempty"`
+	System    []anthropicText    `json:"system,omitempty"`
 	Messages  []anthropicMessage `json:"messages"`
 	Tools     []anthropicTool    `json:"tools,omitempty"`
+	Stream    bool               `json:"stream,omitempty"`
 }
+
+// anthropicCacheControl marks a prompt-cache breakpoint: the API caches the
+// prompt prefix that ends with the marked block.
+type anthropicCacheControl struct {
+	Type string `json:"type"`
+}
+
+// ephemeral is the only cache type the API has; its default lifetime of
+// five minutes outlasts the gap between two turns of a run.
+func ephemeral() *anthropicCacheControl { return &anthropicCacheControl{Type: "ephemeral"} }
 
 type anthropicMessage struct {
 	Role Role `json:"role"`
@@ -36,35 +48,46 @@ type anthropicMessage struct {
 }
 
 type anthropicText struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
+	Type         string                 `json:"type"`
+	Text         string                 `json:"text"`
+	CacheControl *anthropicCacheControl `json:"cache_control,omitempty"`
 }
 
 type anthropicToolUse struct {
-	Type  string          `json:"type"`
-	ID    string          `json:"id"`
-	Name  string          `json:"name"`
-	Input json.RawMessage `json:"input"`
+	Type         string                 `json:"type"`
+	ID           string                 `json:"id"`
+	Name         string                 `json:"name"`
+	Input        json.RawMessage        `json:"input"`
+	CacheControl *anthropicCacheControl `json:"cache_control,omitempty"`
 }
 
 type anthropicToolResult struct {
-	Type      string `json:"type"`
-	ToolUseID string `json:"tool_use_id"`
-	Content   string `json:"content"`
-	IsError   bool   `json:"is_error,omitempty"`
+	Type         string                 `json:"type"`
+	ToolUseID    string                 `json:"tool_use_id"`
+	Content      string                 `json:"content"`
+	IsError      bool                   `json:"is_error,omitempty"`
+	CacheControl *anthropicCacheControl `json:"cache_control,omitempty"`
 }
 
 type anthropicTool struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description,omitempty"`
-	InputSchema json.RawMessage `json:"input_schema"`
+	Name         string                 `json:"name"`
+	Description  string                 `json:"description,omitempty"`
+	InputSchema  json.RawMessage        `json:"input_schema"`
+	CacheControl *anthropicCacheControl `json:"cache_control,omitempty"`
 }
 
-// encodeAnthropicRequest builds the Messages API body for req. It rejects
-// requests the API would refuse for reasons only a programming error can
-// cause (an unknown part type, a tool call without id), so they fail here
-// with a precise message instead of as an HTTP 400.
-func encodeAnthropicRequest(req *Request) ([]byte, error) {
+// encodeAnthropicRequest builds the Messages API body for req, asking for
+// a stream when stream is set. It rejects requests the API would refuse for
+// reasons only a programming error can cause (an unknown part type, a tool
+// call without id), so they fail here with a precise message instead of as
+// an HTTP 400.
+//
+// It marks three prompt-cache breakpoints (the API allows four): the system
+// prompt, the last tool and the last block of the last message. The API
+// caches in the order tools, system, messages, so the first two cache the
+// stable part of every request, and the last one caches the whole
+// conversation, which the next turn extends and reads back.
+func encodeAnthropicRequest(req *Request, stream bool) ([]byte, error) {
 	if req.Model == "" {
 		return nil, errors.New("model is empty")
 	}
@@ -77,8 +100,11 @@ func encodeAnthropicRequest(req *Request) ([]byte, error) {
 	wire := anthropicRequest{
 		Model:     req.Model,
 		MaxTokens: req.MaxTokens,
-		System:    req.System,
 		Messages:  make([]anthropicMessage, 0, len(req.Messages)),
+		Stream:    stream,
+	}
+	if req.System != "" {
+		wire.System = []anthropicText{{Type: "text", Text: req.System, CacheControl: ephemeral()}}
 	}
 	for i, m := range req.Messages {
 		wm, err := encodeAnthropicMessage(m)
@@ -102,11 +128,33 @@ func encodeAnthropicRequest(req *Request) ([]byte, error) {
 		}
 		wire.Tools = append(wire.Tools, anthropicTool{Name: t.Name, Description: t.Description, InputSchema: schema})
 	}
+	if n := len(wire.Tools); n > 0 {
+		wire.Tools[n-1].CacheControl = ephemeral()
+	}
+	last := &wire.Messages[len(wire.Messages)-1]
+	last.Content[len(last.Content)-1] = withCacheControl(last.Content[len(last.Content)-1])
 	body, err := json.Marshal(wire)
 	if err != nil {
 		return nil, fmt.Errorf("marshal: %w", err)
 	}
 	return body, nil
+}
+
+// withCacheControl returns block, one of the types encodeAnthropicPart
+// makes, with a cache breakpoint.
+func withCacheControl(block any) any {
+	switch b := block.(type) {
+	case anthropicText:
+		b.CacheControl = ephemeral()
+		return b
+	case anthropicToolUse:
+		b.CacheControl = ephemeral()
+		return b
+	case anthropicToolResult:
+		b.CacheControl = ephemeral()
+		return b
+	}
+	panic(fmt.Sprintf("llm: no cache_control for block type %T", block))
 }
 
 func encodeAnthropicMessage(m Message) (anthropicMessage, error) {
@@ -282,32 +330,67 @@ type anthropicErrorEnvelope struct {
 	RequestID string `json:"request_id"`
 }
 
-// errorSnippetLen bounds how much of a non-JSON error body goes into an
-// error message: enough to recognise a proxy's page, not enough to flood logs.
-const errorSnippetLen = 200
+// anthropicWire reads the Messages API's answers for the transport: whole
+// JSON messages, or event streams when stream is set.
+type anthropicWire struct {
+	stream bool
+}
 
-// parseAnthropicError reads the error envelope of a non-2xx body. A body
-// that is not an envelope (an HTML page from a proxy, a truncated answer)
-// gives an empty type and a message quoting its start.
-func parseAnthropicError(contentType string, body []byte) (errType, message, requestID string) {
+var _ wireFormat = anthropicWire{}
+
+// parseError reads the API's error envelope. A body that is not an envelope
+// (an HTML page from a proxy, a truncated answer) gives an empty type and a
+// message quoting its start.
+func (anthropicWire) parseError(header http.Header, body []byte) providerError {
 	var env anthropicErrorEnvelope
 	if err := json.Unmarshal(body, &env); err == nil && env.Error != nil && (env.Error.Type != "" || env.Error.Message != "") {
-		return env.Error.Type, env.Error.Message, env.RequestID
+		return providerError{
+			Type:       env.Error.Type,
+			Message:    env.Error.Message,
+			RequestID:  env.RequestID,
+			SpendLimit: mentionsSpendLimit(env.Error.Type),
+		}
 	}
-	media, _, err := mime.ParseMediaType(contentType)
-	if err != nil || media == "" {
-		media = "no content type"
+	return providerError{Message: describeErrorBody(header.Get("content-type"), body)}
+}
+
+// decode reads a 2xx answer: an event stream when one was asked for and
+// the server sent one, a JSON message otherwise. The content type decides,
+// because a proxy may answer a stream request with a whole body.
+func (w anthropicWire) decode(header http.Header, body io.Reader) (*Response, error) {
+	media, _, _ := mime.ParseMediaType(header.Get("content-type"))
+	if w.stream && media == "text/event-stream" {
+		return decodeAnthropicStream(body)
 	}
-	kind := "non-JSON error body"
-	if json.Valid(body) {
-		kind = "error body without an error envelope"
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
 	}
-	snippet := strings.Join(strings.Fields(string(body)), " ")
-	if len(snippet) > errorSnippetLen {
-		snippet = strings.ToValidUTF8(snippet[:errorSnippetLen], "") + "…"
+	return decodeAnthropicResponse(data)
+}
+
+// anthropicErrorStatus is the HTTP status the API uses for an error type,
+// for errors that arrive as a stream's error event.
+func anthropicErrorStatus(errType string) int {
+	switch errType {
+	case "invalid_request_error":
+		return http.StatusBadRequest
+	case "authentication_error":
+		return http.StatusUnauthorized
+	case "billing_error":
+		return http.StatusPaymentRequired
+	case "permission_error":
+		return http.StatusForbidden
+	case "not_found_error":
+		return http.StatusNotFound
+	case "request_too_large":
+		return http.StatusRequestEntityTooLarge
+	case "rate_limit_error":
+		return http.StatusTooManyRequests
+	case "timeout_error":
+		return http.StatusGatewayTimeout
+	case "overloaded_error":
+		return 529
 	}
-	if snippet == "" {
-		return "", fmt.Sprintf("%s (%s), empty", kind, media), ""
-	}
-	return "", fmt.Sprintf("%s (%s): %s", kind, media, snippet), ""
+	return http.StatusInternalServerError
 }

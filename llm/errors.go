@@ -20,10 +20,20 @@ var ErrTranscriptDiverged = errors.New("replay transcript diverged from the run"
 // documented on ParseTranscript.
 var ErrTranscriptInvalid = errors.New("invalid replay transcript")
 
+// ErrBrokenAnswer is wrapped by the error of a client whose last attempt
+// got a 2xx answer it could not use: cut off mid-body, a stream that ended
+// without its final event, or a body that does not parse. Such answers are
+// retried like transient errors; this error means the attempts ran out.
+var ErrBrokenAnswer = errors.New("broken answer")
+
+// errAnswerTooLarge is the decode error of an answer beyond maxResponseBody;
+// it is not retried, because a server that sends one will send it again.
+var errAnswerTooLarge = fmt.Errorf("answer exceeds %d bytes", maxResponseBody)
+
 // APIError is a provider's final error answer, after retries.
 type APIError struct {
 	Provider  string // "anthropic"
-	Status    int    // HTTP status; 0 when no response arrived
+	Status    int    // HTTP status; for an error inside a 2xx answer (a stream's error event), the status of its type
 	Type      string // the provider's error type, e.g. "overloaded_error"
 	Message   string // the provider's message
 	RequestID string // the provider's request id, when it sent one

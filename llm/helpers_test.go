@@ -2,9 +2,11 @@ package llm_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +27,11 @@ type step struct {
 	// truncate declares a longer Content-Length than the body it writes,
 	// so the client sees the connection end mid-body.
 	truncate bool
+}
+
+// sse returns a 200 step that streams body as an event stream.
+func sse(body string) step {
+	return step{status: 200, header: map[string]string{"content-type": "text/event-stream; charset=utf-8"}, body: body}
 }
 
 // scriptedServer answers attempt n with steps[n] and records what came. It
@@ -124,6 +131,9 @@ func (s *scriptedServer) header(i int) http.Header {
 func (s *scriptedServer) sameBodies() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.bodies) == 0 {
+		return true
+	}
 	for _, b := range s.bodies[1:] {
 		if !bytes.Equal(b, s.bodies[0]) {
 			return false
@@ -132,8 +142,56 @@ func (s *scriptedServer) sameBodies() bool {
 	return true
 }
 
+// fakeClock is an llm.Clock that does not sleep: Sleep records the wait
+// and moves the clock forward by it.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	waits []time.Duration
+}
+
+// newFakeClock starts on the next whole second of real time: on a whole
+// second so that HTTP dates (whole seconds) give exact waits, and ahead of
+// real time so that a context made with context.WithDeadline(ctx,
+// clock.Now().Add(d)) has at least d of real time left.
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Now().Truncate(time.Second).Add(time.Second)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits = append(c.waits, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+// Waits returns the waits asked for so far.
+func (c *fakeClock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.waits)
+}
+
 // okBody is a minimal valid Messages answer.
 const okBody = `{"id":"msg_01ok","type":"message","role":"assistant","model":"claude-test","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}`
+
+// okStream is okBody as a stream.
+const okStream = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01ok\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-test\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n" +
+	"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n" +
+	"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"ok\"}}\n\n" +
+	"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
+	"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":1}}\n\n" +
+	"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
 
 // errorEnvelope returns the API's error body.
 func errorEnvelope(errType, message string) string {
@@ -149,12 +207,16 @@ func simpleRequest() *llm.Request {
 	}
 }
 
-// fastOptions are client options with millisecond waits for tests.
+// fastOptions are client options for tests of whole JSON answers: a fake
+// clock, so retries do not sleep, and millisecond waits for the tests
+// that put the real clock back.
 func fastOptions(baseURL string) llm.AnthropicOptions {
 	return llm.AnthropicOptions{
 		BaseURL:      baseURL,
 		APIKey:       testAPIKey,
 		RetryWaitMin: time.Millisecond,
 		RetryWaitMax: 5 * time.Millisecond,
+		Clock:        newFakeClock(),
+		NoStream:     true,
 	}
 }

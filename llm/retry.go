@@ -14,60 +14,55 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // maxErrorBody bounds how much of an error answer is kept: the envelope is
 // small, and a misbehaving proxy must not make us buffer megabytes.
 const maxErrorBody = 64 << 10
 
-// retryCall is the retry state of one Complete call. A fresh one per call
-// keeps concurrent calls from sharing counters.
-type retryCall struct {
-	opts     *AnthropicOptions // normalized: no zero values left
-	attempts int               // HTTP attempts started so far
-	reason   string            // why the last attempt is retried, for the log line
+// call is the retry state of one post. A fresh one per post keeps
+// concurrent posts from sharing counters. Its methods are the hooks given
+// to go-retryablehttp (checkRetry, backoff, errorHandler) and the pieces
+// of the outer loop that retries broken answers.
+type call struct {
+	t      *transport
+	ctx    context.Context
+	wire   wireFormat
+	redact redactor
+
+	attempts int // HTTP attempts started so far, across both loops
+
+	// Set by plan for the next pause.
+	reason string
+	wait   time.Duration
+	// sleepErr is set when a wait ended early because ctx ended; the
+	// PrepareRetry hook hands it to go-retryablehttp to stop its loop.
+	sleepErr error
+	// note says why a retryable failure was not retried; it ends the
+	// final error.
+	note string
 }
 
-// client returns a retryablehttp client whose hooks report to c. Its Logger
-// stays nil: the library's default logger prints request lines to stderr,
-// and our own log line is written by backoff.
-func (c *retryCall) client(httpClient *http.Client) *retryablehttp.Client {
-	return &retryablehttp.Client{
-		HTTPClient:   httpClient,
-		RetryWaitMin: c.opts.RetryWaitMin,
-		RetryWaitMax: c.opts.RetryWaitMax,
-		RetryMax:     c.opts.MaxAttempts - 1,
-		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) {
-			c.attempts++
-		},
-		CheckRetry:   c.checkRetry,
-		Backoff:      c.backoff,
-		ErrorHandler: c.errorHandler,
-	}
-}
-
-// checkRetry decides whether an attempt is retried. err is a transport
-// error, or the error of reading a 2xx body (a connection cut mid-answer).
-func (c *retryCall) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// checkRetry decides whether an attempt is retried; err is a transport
+// error. A "no" for a retryable failure (budget spent, deadline too close)
+// is (false, nil), so the last answer or error comes back to post.
+func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
 	if err != nil {
 		if !retryableTransportError(err) {
-			return false, err
+			return false, nil
 		}
-		c.reason = "connection error: " + err.Error()
-		return true, nil
+		return c.plan("connection error: "+err.Error(), c.jitter()), nil
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return false, nil
 	}
 	retry := retryableStatus(resp.StatusCode)
-	// The API says better than a status table whether an answer is
+	// The server knows better than a status table whether an answer is
 	// transient, so its header overrides the table both ways.
-	switch strings.ToLower(resp.Header.Get("x-should-retry")) {
+	switch strings.ToLower(strings.TrimSpace(resp.Header.Get("x-should-retry"))) {
 	case "true":
 		retry = true
 	case "false":
@@ -76,41 +71,87 @@ func (c *retryCall) checkRetry(ctx context.Context, resp *http.Response, err err
 	if !retry {
 		return false, nil
 	}
-	body := bufferBody(resp, maxErrorBody)
-	errType, _, _ := parseAnthropicError(resp.Header.Get("content-type"), body)
-	c.reason = fmt.Sprintf("HTTP %d", resp.StatusCode)
-	if errType != "" {
-		c.reason += " " + errType
+	perr := c.wire.parseError(resp.Header, bufferBody(resp, maxErrorBody))
+	if perr.SpendLimit {
+		return false, nil
 	}
-	return true, nil
-}
-
-// backoff chooses the wait before the next attempt and logs the retry.
-// retry is the 0-based index of the attempt that just failed.
-func (c *retryCall) backoff(minWait, maxWait time.Duration, retry int, resp *http.Response) time.Duration {
-	wait, ok := serverWait(resp, maxWait, time.Now())
+	reason := fmt.Sprintf("HTTP %d", resp.StatusCode)
+	if perr.Type != "" {
+		reason += " " + perr.Type
+	}
+	wait, ok := serverWait(resp, c.t.opts.RetryWaitMax, c.t.opts.Clock.Now())
 	if !ok {
-		wait = jitterBackoff(minWait, maxWait, retry)
+		wait = c.jitter()
 	}
-	fmt.Fprintf(c.opts.Log, "anthropic: %s, retrying in %s (attempt %d of %d)\n",
-		c.reason, formatWait(wait), c.attempts+1, c.opts.MaxAttempts)
-	return wait
+	return c.plan(reason, wait), nil
 }
 
-// errorHandler runs when retries end without a usable answer. It hands back
-// the last error response with its body buffered (and the connection's body
-// closed) so Complete can parse the envelope; on a transport error it
-// returns the error.
-func (c *retryCall) errorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
-	if resp == nil {
-		return nil, err
+// retryBroken decides whether a broken 2xx answer is retried.
+func (c *call) retryBroken(err error) bool {
+	if ae, ok := errors.AsType[*answerError](err); ok {
+		if !retryableStatus(ae.Status) || ae.Err.SpendLimit {
+			return false
+		}
+		return c.plan(fmt.Sprintf("%s in the answer", orNone(ae.Err.Type)), c.jitter())
 	}
-	if err != nil {
+	if errors.Is(err, errAnswerTooLarge) {
+		return false
+	}
+	return c.plan("broken answer: "+err.Error(), c.jitter())
+}
+
+// plan schedules a retry after wait, unless the budget is spent or the wait
+// would outlast ctx's deadline; then it says no (and why, in c.note).
+func (c *call) plan(reason string, wait time.Duration) bool {
+	if c.attempts >= c.t.opts.MaxAttempts {
+		return false
+	}
+	if deadline, ok := c.ctx.Deadline(); ok {
+		now := c.t.opts.Clock.Now()
+		if now.Add(wait).After(deadline) {
+			c.note = fmt.Sprintf("not retried: the task's time runs out in %s, before the %s wait would end",
+				formatWait(max(deadline.Sub(now), 0)), formatWait(wait))
+			return false
+		}
+	}
+	c.reason, c.wait = reason, wait
+	return true
+}
+
+// pause logs the planned retry and waits for it through the clock.
+func (c *call) pause() error {
+	line := fmt.Sprintf("%s: %s, retrying in %s (attempt %d of %d)\n",
+		c.t.opts.Provider, c.reason, formatWait(c.wait), c.attempts+1, c.t.opts.MaxAttempts)
+	// One Write per line, so concurrent calls do not interleave mid-line.
+	_, _ = io.WriteString(c.t.opts.Log, c.redact.redact(line))
+	return c.t.opts.Clock.Sleep(c.ctx, c.wait)
+}
+
+// backoff is go-retryablehttp's Backoff hook. The wait was chosen by
+// checkRetry; backoff does it through the clock and returns 0, so the
+// library adds no wait of its own and tests need not sleep.
+func (c *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
+	c.sleepErr = c.pause()
+	return 0
+}
+
+// errorHandler runs when go-retryablehttp ends without a usable answer: a
+// transport error, ctx ending, or (as a fence only) a retried status when
+// the library's own attempt limit is reached first.
+func (c *call) errorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if err == nil && resp != nil {
+		bufferBody(resp, maxErrorBody)
+		return resp, nil
+	}
+	if resp != nil {
 		resp.Body.Close()
-		return nil, err
 	}
-	bufferBody(resp, maxErrorBody)
-	return resp, nil
+	return nil, err
+}
+
+// jitter is the backoff wait before the retry of the attempt just made.
+func (c *call) jitter() time.Duration {
+	return jitterBackoff(c.t.opts.RetryWaitMin, c.t.opts.RetryWaitMax, c.attempts-1)
 }
 
 // retryableStatus reports whether an HTTP status is transient: timeouts,
@@ -140,7 +181,8 @@ func retryableTransportError(err error) bool {
 }
 
 // serverWait returns the wait the server asked for on a 429, 503 or 529,
-// capped at maxWait. Other statuses carry no trustworthy hint.
+// capped at maxWait. Other statuses carry no trustworthy hint. A hint that
+// does not parse is ignored (ok is false).
 func serverWait(resp *http.Response, maxWait time.Duration, now time.Time) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false
@@ -156,12 +198,12 @@ func serverWait(resp *http.Response, maxWait time.Duration, now time.Time) (time
 		}
 		return time.Duration(d)
 	}
-	if v := resp.Header.Get("retry-after-ms"); v != "" {
+	if v := strings.TrimSpace(resp.Header.Get("retry-after-ms")); v != "" {
 		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && !math.IsInf(ms, 0) {
 			return capped(ms * float64(time.Millisecond)), true
 		}
 	}
-	if v := resp.Header.Get("retry-after"); v != "" {
+	if v := strings.TrimSpace(resp.Header.Get("retry-after")); v != "" {
 		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && !math.IsInf(s, 0) {
 			return capped(s * float64(time.Second)), true
 		}
@@ -174,10 +216,11 @@ func serverWait(resp *http.Response, maxWait time.Duration, now time.Time) (time
 
 // jitterBackoff is full-jitter exponential backoff: a uniform wait between
 // minWait and a ceiling that doubles with every retry, up to maxWait.
-// Jitter keeps many runners that failed together from retrying together.
+// retry is the 0-based index of the retry. Jitter keeps many runners that
+// failed together from retrying together.
 func jitterBackoff(minWait, maxWait time.Duration, retry int) time.Duration {
 	ceiling := minWait
-	for range retry + 1 {
+	for range max(retry, 0) + 1 {
 		if ceiling > maxWait/2 {
 			ceiling = maxWait
 			break
@@ -213,8 +256,8 @@ func (bufferedBody) Close() error { return nil }
 
 // bufferBody reads up to limit bytes of resp's body, closes the connection's
 // body and puts the bytes back as resp.Body, so that the body can be read
-// again by whoever comes next (the retry loop's drain, or Complete). It is
-// idempotent and returns the bytes.
+// again by whoever comes next (the retry loop's drain, or the final error).
+// It is idempotent and returns the bytes.
 func bufferBody(resp *http.Response, limit int64) []byte {
 	if b, ok := resp.Body.(bufferedBody); ok {
 		return b.data

@@ -1,11 +1,20 @@
-// Package llmtest is a fake Anthropic Messages API for tests: an httptest
-// server that answers a script of turns (model responses or error answers)
-// and refuses the requests the real API would refuse, in the API's words.
+// Package llmtest is a fake model API for tests: an httptest server that
+// answers a script of turns (model answers, error answers and faults) and
+// refuses the requests the real API would refuse, in the API's words. It
+// speaks the Anthropic Messages API, whole JSON answers and event streams
+// alike; the script, the faults and the checks are independent of the wire
+// format, which sits behind a small interface (see wireFormat) so that
+// other APIs can be added beside it.
 //
 // Invariants:
-//   - The n-th valid request is answered by the n-th turn. Invalid requests
-//     (wrong path, key, version header or body) do not consume a turn; they
-//     get the API's 4xx envelope and make Verify fail.
+//   - Each scripted turn acts on exactly one HTTP attempt: the n-th valid
+//     request gets the n-th turn. Invalid requests (wrong path, key,
+//     version header or body) do not consume a turn; they get the API's 4xx
+//     envelope and make Verify fail.
+//   - A fault that cuts or resets an answer renders the next scripted
+//     answer in part and does not consume it, so a client that accepts a
+//     partial answer returns something visibly incomplete and leaves that
+//     answer unserved.
 //   - Verify fails when a turn was never requested, a request came after the
 //     script ran out, a request was invalid, or a Turn's Check failed, so a
 //     test notices the calls that never came as well as the extra ones.

@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,6 +18,14 @@ type MessagesRequest struct {
 	System    string    `json:"system,omitempty"` // a block-array system prompt is joined with "\n\n"
 	Messages  []Message `json:"messages"`
 	Tools     []Tool    `json:"tools,omitempty"`
+	// Stream is the request's "stream" field: the answer is an event
+	// stream.
+	Stream bool `json:"stream,omitempty"`
+	// CacheControl lists where the request marks prompt-cache breakpoints,
+	// as paths in the body: "cache_control" (the top-level one),
+	// "system.0", "tools.3", "messages.2.content.1",
+	// "messages.2.content.0.content.1" (a block inside a tool result).
+	CacheControl []string `json:"cache_control,omitempty"`
 	// Header holds the HTTP request headers, API key included.
 	Header http.Header `json:"-"`
 	// Body is the request body exactly as it arrived.
@@ -148,10 +157,8 @@ func decodeRequest(body []byte) (*MessagesRequest, error) {
 	if req.MaxTokens < 1 {
 		return nil, bad("max_tokens: Input should be greater than or equal to 1")
 	}
-	if stream, err := top.boolean("stream"); err != nil {
+	if req.Stream, err = top.boolean("stream"); err != nil {
 		return nil, err
-	} else if stream {
-		return nil, bad("stream: llmtest serves non-streaming requests only")
 	}
 	if req.System, err = decodeSystem(top); err != nil {
 		return nil, err
@@ -176,7 +183,94 @@ func decodeRequest(body []byte) (*MessagesRequest, error) {
 	if req.Tools, err = decodeTools(top); err != nil {
 		return nil, err
 	}
+	if req.CacheControl, err = cacheBreakpoints(top); err != nil {
+		return nil, err
+	}
 	return req, nil
+}
+
+// maxCacheBreakpoints is the API's limit of blocks with cache_control.
+const maxCacheBreakpoints = 4
+
+// cacheBreakpoints finds and checks every cache_control of a request that
+// passed the other checks, so the shapes it walks are known to be right.
+// A breakpoint is {"type":"ephemeral"} with an optional "ttl" of "5m" or
+// "1h"; at most four are allowed.
+func cacheBreakpoints(top object) ([]string, error) {
+	var paths []string
+	// visit checks the cache_control of o, if it has one, and records
+	// where it is: o's path, or "cache_control" for the top level.
+	visit := func(o object) error {
+		raw, ok := o.fields["cache_control"]
+		if !ok {
+			return nil
+		}
+		field := o.field("cache_control")
+		cc, err := decodeObject(field, raw)
+		if err != nil {
+			return err
+		}
+		if err := cc.only("type", "ttl"); err != nil {
+			return err
+		}
+		if typ, err := cc.str("type", true); err != nil {
+			return err
+		} else if typ != "ephemeral" {
+			return bad("%s.type: Input should be 'ephemeral'", field)
+		}
+		if ttl, err := cc.str("ttl", false); err != nil {
+			return err
+		} else if ttl != "" && ttl != "5m" && ttl != "1h" {
+			return bad("%s.ttl: Input should be '5m' or '1h'", field)
+		}
+		paths = append(paths, cmp.Or(o.path, "cache_control"))
+		return nil
+	}
+	// visitBlocks visits the objects of the array parent.key, when it is
+	// an array (content may be a string), and their own "content" arrays
+	// when nested is set (the blocks of a tool result).
+	var visitBlocks func(parent object, key string, nested bool) error
+	visitBlocks = func(parent object, key string, nested bool) error {
+		items, err := parent.array(key, false)
+		if err != nil {
+			return nil
+		}
+		for i, raw := range items {
+			o, err := decodeObject(fmt.Sprintf("%s.%d", parent.field(key), i), raw)
+			if err != nil {
+				return err
+			}
+			if err := visit(o); err != nil {
+				return err
+			}
+			if nested {
+				if err := visitBlocks(o, "content", false); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := visit(top); err != nil {
+		return nil, err
+	}
+	if err := visitBlocks(top, "system", false); err != nil {
+		return nil, err
+	}
+	if err := visitBlocks(top, "tools", false); err != nil {
+		return nil, err
+	}
+	messages, _ := top.array("messages", true)
+	for i, raw := range messages {
+		m, _ := decodeObject(fmt.Sprintf("messages.%d", i), raw)
+		if err := visitBlocks(m, "content", true); err != nil {
+			return nil, err
+		}
+	}
+	if len(paths) > maxCacheBreakpoints {
+		return nil, bad("A maximum of %d blocks with cache_control may be provided. Found %d.", maxCacheBreakpoints, len(paths))
+	}
+	return paths, nil
 }
 
 func decodeSystem(top object) (string, error) {

@@ -14,7 +14,7 @@ type wireMessage struct {
 	Role         string    `json:"role"`
 	Model        string    `json:"model"`
 	Content      []any     `json:"content"`
-	StopReason   string    `json:"stop_reason"`
+	StopReason   *string   `json:"stop_reason"` // null in a stream's message_start
 	StopSequence *string   `json:"stop_sequence"`
 	Usage        wireUsage `json:"usage"`
 }
@@ -58,12 +58,11 @@ type wireError struct {
 // the script left empty.
 func messageBody(resp *llm.Response, requestModel string, newID func(prefix string) string) wireMessage {
 	msg := wireMessage{
-		ID:         resp.ID,
-		Type:       "message",
-		Role:       "assistant",
-		Model:      resp.Model,
-		Content:    make([]any, 0, len(resp.Content)),
-		StopReason: string(resp.StopReason),
+		ID:      resp.ID,
+		Type:    "message",
+		Role:    "assistant",
+		Model:   resp.Model,
+		Content: make([]any, 0, len(resp.Content)),
 		Usage: wireUsage{
 			InputTokens:              resp.Usage.InputTokens,
 			CacheCreationInputTokens: resp.Usage.CacheWriteTokens,
@@ -97,12 +96,14 @@ func messageBody(resp *llm.Response, requestModel string, newID func(prefix stri
 			msg.Content = append(msg.Content, wireToolUse{Type: "tool_use", ID: id, Name: p.ToolCall.Name, Input: input})
 		}
 	}
-	if msg.StopReason == "" {
-		msg.StopReason = string(llm.StopEndTurn)
+	stop := string(resp.StopReason)
+	if stop == "" {
+		stop = string(llm.StopEndTurn)
 		if hasCalls {
-			msg.StopReason = string(llm.StopToolUse)
+			stop = string(llm.StopToolUse)
 		}
 	}
+	msg.StopReason = &stop
 	return msg
 }
 

@@ -1,7 +1,6 @@
 package llmtest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // maxRequestBody mirrors the API's request size limit (32 MB); larger
@@ -27,20 +27,26 @@ type Options struct {
 	APIKey string
 }
 
-// Server is a fake Anthropic Messages API on an httptest server, answering
-// from a script of turns. It checks requests as the real API does, so a
-// client that builds a wrong request fails against it. It is safe for
-// concurrent requests.
+// Server is a fake model API on an httptest server, answering from a
+// script of turns. It checks requests as the real API does, so a client
+// that builds a wrong request fails against it. It is safe for concurrent
+// requests.
 type Server struct {
 	srv      *httptest.Server
 	basePath string
 	apiKey   string
+	formats  []wireFormat
 	turns    []Turn
+	// partialOf maps the index of a cut or reset fault to the index of
+	// the answer it renders in part.
+	partialOf map[int]int
+	done      chan struct{} // closed by Close, to end delays
 
 	mu       sync.Mutex
 	next     int    // index of the next turn to serve
 	ids      uint64 // counter behind every generated id
-	requests []MessagesRequest
+	attempts int
+	accepted []scriptedRequest
 	problems []string // what Verify reports besides unserved turns
 
 	closeOnce sync.Once
@@ -49,18 +55,19 @@ type Server struct {
 // Start starts a fake server that answers the n-th valid request with
 // turns[n]. It is not tied to a testing.T, so testscript setups can use it;
 // call Close when done and Verify to learn whether the script was followed.
-// A malformed script (a turn with neither Response nor an error Status, or
-// a Response holding tool results) is a bug in the test and panics.
+// A malformed script (see Turn) is a bug in the test and panics.
 func Start(turns []Turn, opts Options) *Server {
-	for i, t := range turns {
-		if err := t.validate(); err != nil {
-			panic(fmt.Sprintf("llmtest: turn %d: %v", i+1, err))
-		}
+	partialOf, err := checkScript(turns)
+	if err != nil {
+		panic("llmtest: " + err.Error())
 	}
 	s := &Server{
-		basePath: normalizeBasePath(opts.BasePath),
-		apiKey:   opts.APIKey,
-		turns:    slices.Clone(turns),
+		basePath:  normalizeBasePath(opts.BasePath),
+		apiKey:    opts.APIKey,
+		formats:   []wireFormat{anthropicFormat{}},
+		turns:     slices.Clone(turns),
+		partialOf: partialOf,
+		done:      make(chan struct{}),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -92,13 +99,27 @@ func normalizeBasePath(p string) string {
 // should use: the server's root plus BasePath, without /v1/messages.
 func (s *Server) URL() string { return s.srv.URL + s.basePath }
 
-// Requests returns the requests that passed validation, in arrival order,
-// including any that came after the script ran out. The caller must not
-// modify them.
+// Requests returns the Messages requests that passed validation, in
+// arrival order, including those answered by a fault and any that came
+// after the script ran out. The caller must not modify them.
 func (s *Server) Requests() []MessagesRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
+	var out []MessagesRequest
+	for _, r := range s.accepted {
+		if m, ok := r.(*MessagesRequest); ok {
+			out = append(out, *m)
+		}
+	}
+	return out
+}
+
+// Attempts returns how many HTTP requests reached the server, valid or
+// not: what a client's retries cost.
+func (s *Server) Attempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attempts
 }
 
 // Verify returns nil if every turn was served, no request came beyond the
@@ -117,10 +138,13 @@ func (s *Server) Verify() error {
 	return errors.Join(errs...)
 }
 
-// Close shuts the server down, waiting for requests in flight. It may be
-// called more than once.
+// Close shuts the server down, ending scripted delays and waiting for
+// requests in flight. It may be called more than once.
 func (s *Server) Close() {
-	s.closeOnce.Do(s.srv.Close)
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.srv.Close()
+	})
 }
 
 func (s *Server) newID(prefix string) string {
@@ -136,112 +160,156 @@ func (s *Server) addProblem(format string, args ...any) {
 	s.problems = append(s.problems, fmt.Sprintf(format, args...))
 }
 
+// route returns the format whose endpoint is path.
+func (s *Server) route(path string) wireFormat {
+	for _, f := range s.formats {
+		if path == s.basePath+f.endpoint() {
+			return f
+		}
+	}
+	return nil
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.attempts++
+	s.mu.Unlock()
 	reqID := s.newID("req_01")
-	endpoint := s.basePath + "/v1/messages"
-	if r.Method != http.MethodPost || r.URL.Path != endpoint {
-		s.reject(w, reqID, http.StatusNotFound, "Not Found",
-			fmt.Sprintf("%s %s: no such endpoint (the fake serves POST %s)", r.Method, r.URL.Path, endpoint))
-		return
-	}
-	if key := r.Header.Get("x-api-key"); key == "" || (s.apiKey != "" && key != s.apiKey) {
-		// The problem text never quotes the key: Verify's error ends up in
-		// test logs.
-		s.reject(w, reqID, http.StatusUnauthorized, "invalid x-api-key", "missing or wrong x-api-key header")
-		return
-	}
-	switch v := r.Header.Get("anthropic-version"); v {
-	case "2023-06-01", "2023-01-01":
-	case "":
-		s.reject(w, reqID, http.StatusBadRequest, "anthropic-version: header is required", "no anthropic-version header")
-		return
-	default:
-		s.reject(w, reqID, http.StatusBadRequest, fmt.Sprintf("anthropic-version: invalid version %q", v), "unknown anthropic-version "+v)
+	f := s.route(r.URL.Path)
+	if f == nil || r.Method != http.MethodPost {
+		// The first format words the 404 of a path no format serves.
+		var endpoints []string
+		for _, f := range s.formats {
+			endpoints = append(endpoints, s.basePath+f.endpoint())
+		}
+		s.reject(w, s.formats[0], reqID, &rejection{status: http.StatusNotFound, message: "Not Found",
+			problem: fmt.Sprintf("%s %s: no such endpoint (the fake serves POST %s)", r.Method, r.URL.Path, strings.Join(endpoints, ", "))})
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {
-		s.reject(w, reqID, http.StatusBadRequest, "could not read the request body", "read body: "+err.Error())
+		s.reject(w, f, reqID, &rejection{status: http.StatusBadRequest, message: "could not read the request body", problem: "read body: " + err.Error()})
 		return
 	}
 	if len(body) > maxRequestBody {
-		s.reject(w, reqID, http.StatusRequestEntityTooLarge, defaultErrorMessage(http.StatusRequestEntityTooLarge), "request body over 32 MB")
+		s.reject(w, f, reqID, &rejection{status: http.StatusRequestEntityTooLarge, problem: "request body over 32 MB"})
 		return
 	}
-	req, err := decodeRequest(body)
-	if err != nil {
-		s.reject(w, reqID, http.StatusBadRequest, err.Error(), "invalid request body: "+err.Error())
+	req, rej := f.accept(r, body, s.apiKey)
+	if rej != nil {
+		s.reject(w, f, reqID, rej)
 		return
 	}
-	req.Header = r.Header.Clone()
-	req.Body = body
 
 	s.mu.Lock()
-	s.requests = append(s.requests, *req)
-	n, idx := len(s.requests), s.next
+	s.accepted = append(s.accepted, req)
+	n, idx := len(s.accepted), s.next
 	if idx >= len(s.turns) {
 		s.problems = append(s.problems, fmt.Sprintf("request %d came after all %d scripted turns were served", n, len(s.turns)))
 		s.mu.Unlock()
 		// x-should-retry: false spares the test a client's retries of
 		// a 500 that cannot get better.
-		s.writeJSON(w, http.StatusInternalServerError, reqID, map[string]string{"x-should-retry": "false"},
-			errorBody("api_error", "llmtest: no scripted turn left", reqID))
+		s.writeError(w, f, reqID, http.StatusInternalServerError, "api_error", "llmtest: no scripted turn left",
+			map[string]string{"x-should-retry": "false"})
 		return
 	}
 	s.next++
 	turn := s.turns[idx]
 	s.mu.Unlock()
 
-	if turn.Check != nil {
-		if err := turn.Check(req); err != nil {
-			msg := fmt.Sprintf("llmtest: turn %d: check failed: %v", idx+1, err)
-			s.addProblem("%s", msg)
-			s.writeJSON(w, http.StatusBadRequest, reqID, nil, errorBody("invalid_request_error", msg, reqID))
-			return
-		}
+	if err := req.check(turn); err != nil {
+		msg := fmt.Sprintf("llmtest: turn %d: check failed: %v", idx+1, err)
+		s.addProblem("%s", msg)
+		s.writeError(w, f, reqID, http.StatusBadRequest, "invalid_request_error", msg, nil)
+		return
 	}
-	s.answer(w, reqID, turn, req)
+	if !s.delay(r, turn.Delay) {
+		return
+	}
+	switch {
+	case turn.Fault != nil:
+		s.serveFault(w, f, req, reqID, turn, idx)
+	case turn.Response != nil:
+		if turn.Response.RequestID != "" {
+			reqID = turn.Response.RequestID
+		}
+		writeRendering(w, f, reqID, turn.Header, f.render(turn.Response, req, s.newID))
+	default:
+		s.writeError(w, f, reqID, turn.Status, turn.ErrorType, turn.ErrorMessage, turn.Header)
+	}
 }
 
-// reject answers an invalid request with the API's error envelope and
+// delay waits d before a turn is acted on. It reports false when the
+// client went away or the server is closing, so nothing is written.
+func (s *Server) delay(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-r.Context().Done():
+	case <-s.done:
+	}
+	return false
+}
+
+// reject answers an invalid request with the format's error envelope and
 // remembers it for Verify.
-func (s *Server) reject(w http.ResponseWriter, reqID string, status int, message, problem string) {
-	s.addProblem("invalid request (answered %d): %s", status, problem)
-	s.writeJSON(w, status, reqID, nil, errorBody(defaultErrorType(status), message, reqID))
+func (s *Server) reject(w http.ResponseWriter, f wireFormat, reqID string, rej *rejection) {
+	s.addProblem("invalid request (answered %d): %s", rej.status, rej.problem)
+	s.writeError(w, f, reqID, rej.status, rej.errType, rej.message, nil)
 }
 
-func (s *Server) answer(w http.ResponseWriter, reqID string, turn Turn, req *MessagesRequest) {
-	if turn.Response == nil {
-		errType, message := turn.ErrorType, turn.ErrorMessage
-		if errType == "" {
-			errType = defaultErrorType(turn.Status)
-		}
-		if message == "" {
-			message = defaultErrorMessage(turn.Status)
-		}
-		s.writeJSON(w, turn.Status, reqID, turn.Header, errorBody(errType, message, reqID))
-		return
-	}
-	if turn.Response.RequestID != "" {
-		reqID = turn.Response.RequestID
-	}
-	s.writeJSON(w, http.StatusOK, reqID, turn.Header, messageBody(turn.Response, req.Model, s.newID))
-}
-
-func (s *Server) writeJSON(w http.ResponseWriter, status int, reqID string, extra map[string]string, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		s.addProblem("encode answer: %v", err)
-		http.Error(w, "llmtest: encode answer: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
+func (s *Server) writeError(w http.ResponseWriter, f wireFormat, reqID string, status int, errType, message string, extra map[string]string) {
 	h := w.Header()
 	h.Set("content-type", "application/json")
-	h.Set("request-id", reqID)
+	h.Set(f.requestIDHeader(), reqID)
 	for k, v := range extra {
 		h.Set(k, v)
 	}
 	w.WriteHeader(status)
 	// A write error means the client went away; there is no one to tell.
-	_, _ = w.Write(body)
+	_, _ = w.Write(f.errorAnswer(status, errType, message, reqID))
+}
+
+// writeRendering sends a complete 200 answer, flushing each event of a
+// stream as it goes, as the real API does.
+func writeRendering(w http.ResponseWriter, f wireFormat, reqID string, extra map[string]string, out rendering) {
+	writeHead(w, f, reqID, extra, out, -1)
+	if out.events == nil {
+		_, _ = w.Write(out.body)
+		return
+	}
+	writeEvents(w, out.events)
+}
+
+// writeHead writes the headers of a 200 answer. contentLength ≥ 0 declares
+// a length; otherwise the body is chunked.
+func writeHead(w http.ResponseWriter, f wireFormat, reqID string, extra map[string]string, out rendering, contentLength int) {
+	h := w.Header()
+	h.Set("content-type", out.contentType)
+	h.Set(f.requestIDHeader(), reqID)
+	if out.events != nil {
+		h.Set("cache-control", "no-cache")
+	}
+	if contentLength >= 0 {
+		h.Set("content-length", fmt.Sprint(contentLength))
+	}
+	for k, v := range extra {
+		h.Set(k, v)
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func writeEvents(w http.ResponseWriter, events [][]byte) {
+	rc := http.NewResponseController(w)
+	for _, ev := range events {
+		if _, err := w.Write(ev); err != nil {
+			return
+		}
+		_ = rc.Flush()
+	}
 }

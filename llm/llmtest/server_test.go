@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/safe-coder/safe-coder/llm"
 	"github.com/safe-coder/safe-coder/llm/llmtest"
@@ -357,9 +358,15 @@ func TestStartPanicsOnMalformedScript(t *testing.T) {
 		turn llmtest.Turn
 		want string
 	}{
-		{"empty turn", llmtest.Turn{}, "turn 1: no Response and Status 0"},
+		{"empty turn", llmtest.Turn{}, "turn 1: no Response, Status or Fault"},
 		{"success status", llmtest.Turn{Status: 200}, "Status 200 is not an error status"},
-		{"both", llmtest.Turn{Status: 500, Response: &llm.Response{}}, "both Response and Status"},
+		{"both", llmtest.Turn{Status: 500, Response: &llm.Response{}}, "more than one of Response, Status and Fault"},
+		{"fault and response", llmtest.Turn{Fault: &llmtest.Fault{Kind: llmtest.FaultReset}, Response: &llm.Response{}}, "more than one of Response, Status and Fault"},
+		{"unknown fault", llmtest.Turn{Fault: &llmtest.Fault{Kind: "explode"}}, `unknown fault kind "explode"`},
+		{"html fault status", llmtest.Turn{Fault: &llmtest.Fault{Kind: llmtest.FaultHTML, Status: 302}}, "status 302 is not an HTTP error status"},
+		{"cut without an answer after it", llmtest.Turn{Fault: &llmtest.Fault{Kind: llmtest.FaultCut}}, "a cut fault needs a Response turn after it"},
+		{"negative events", llmtest.Turn{Fault: &llmtest.Fault{Kind: llmtest.FaultResetBody, Events: -1}}, "events is -1"},
+		{"negative delay", llmtest.Turn{Status: 529, Delay: -time.Second}, "negative delay"},
 		{"tool result", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ToolResultPart(llm.ToolResult{CallID: "x"})}}}, `content.0: a response holds text and tool calls`},
 		{"nameless tool call", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ToolCallPart(llm.ToolCall{ID: "x"})}}}, `content.0: a response holds text and tool calls`},
 		{"bad input", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ToolCallPart(llm.ToolCall{Name: "x", Input: json.RawMessage(`[1]`)})}}}, "not a JSON object"},

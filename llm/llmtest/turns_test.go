@@ -5,8 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safe-coder/safe-coder/llm"
 	"github.com/safe-coder/safe-coder/llm/llmtest"
@@ -72,6 +74,42 @@ func TestLoadTurns(t *testing.T) {
 	}
 }
 
+const faultsFile = `# Every fault once, then the answer they all cut.
+{"fault":{"kind":"html","status":503,"headers":{"retry-after":"1"}}}
+{"fault":{"kind":"reset"},"delay_ms":20}
+{"fault":{"kind":"reset_body","events":3}}
+{"delay_ms":5,"fault":{"kind":"cut"}}
+{"error":{"status":529},"delay_ms":1}
+{"delay_ms":2,"content":[{"type":"text","text":"Whole."}]}
+`
+
+func TestLoadTurnsFaults(t *testing.T) {
+	t.Parallel()
+	turns, err := llmtest.LoadTurns(writeFile(t, faultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []llmtest.Turn{
+		{Fault: &llmtest.Fault{Kind: llmtest.FaultHTML, Status: 503}, Header: map[string]string{"retry-after": "1"}},
+		{Fault: &llmtest.Fault{Kind: llmtest.FaultReset}, Delay: 20 * time.Millisecond},
+		{Fault: &llmtest.Fault{Kind: llmtest.FaultResetBody, Events: 3}},
+		{Fault: &llmtest.Fault{Kind: llmtest.FaultCut}, Delay: 5 * time.Millisecond},
+		{Status: 529, Delay: time.Millisecond},
+		{Response: &llm.Response{Content: []llm.Part{llm.TextPart("Whole.")}, StopReason: llm.StopEndTurn}, Delay: 2 * time.Millisecond},
+	}
+	if !reflect.DeepEqual(turns, want) {
+		t.Fatalf("turns:\n got %+v\nwant %+v", turns, want)
+	}
+
+	// The script drives a streaming client through every fault.
+	fake := llmtest.NewAnthropic(t, turns, llmtest.Options{})
+	c := llm.NewAnthropic(llm.AnthropicOptions{BaseURL: fake.URL(), APIKey: testKey, MaxAttempts: 6, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	resp, err := c.Complete(t.Context(), &llm.Request{Model: "m", MaxTokens: 8, Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Part{llm.TextPart("go")}}}})
+	if err != nil || resp.Message().Text() != "Whole." || resp.Attempts != 6 {
+		t.Errorf("got %+v, %v", resp, err)
+	}
+}
+
 func TestLoadTurnsOnlyErrors(t *testing.T) {
 	t.Parallel()
 	turns, err := llmtest.LoadTurns(writeFile(t, `{"error":{"status":500}}`+"\n"+`{"error":{"status":401,"message":"bad key"}}`))
@@ -98,6 +136,18 @@ func TestLoadTurnsErrors(t *testing.T) {
 		{"two objects", `{"error":{"status":529}} {"error":{"status":529}}`, ":1: text after the turn"},
 		{"bad response line", `{"error":{"status":529}}` + "\n\n" + `{"content":[{"type":"text","text":""}]}`, ":3: invalid replay transcript: content.0"},
 		{"not JSON", "\n" + `{"content":`, ":2: invalid replay transcript: decode turn"},
+		{"unknown fault kind", `{"fault":{"kind":"explode"}}`, `:1: fault turn: unknown fault kind "explode"`},
+		{"fault without kind", `{"fault":{}}`, `:1: fault turn: unknown fault kind ""`},
+		{"unknown fault field", `{"fault":{"kind":"reset","after":3}}`, `:1: decode fault turn: json: unknown field "after"`},
+		{"events on html", `{"fault":{"kind":"html","events":3}}`, ":1: fault turn: html fault: events applies to reset_body and cut only"},
+		{"status on cut", `{"fault":{"kind":"cut","status":502}}`, ":1: fault turn: cut fault: status applies to html only"},
+		{"headers on reset", `{"fault":{"kind":"reset","headers":{"a":"b"}}}`, ":1: fault turn: a reset sends no headers"},
+		{"cut with no answer after it", `{"content":[{"type":"text","text":"a"}]}` + "\n" + `{"fault":{"kind":"cut"}}`, ": turn 2: a cut fault needs a Response turn after it"},
+		{"negative delay on an error", `{"error":{"status":529},"delay_ms":-1}`, ":1: delay_ms: -1 is negative"},
+		{"negative delay on a fault", `{"fault":{"kind":"reset"},"delay_ms":-5}`, ":1: delay_ms: -5 is negative"},
+		{"delay not a number", `{"delay_ms":"soon","content":[{"type":"text","text":"a"}]}`, `:1: delay_ms: "soon" is not a non-negative number`},
+		{"delay on an answer with trailing text", `{"delay_ms":1,"content":[{"type":"text","text":"a"}]} {}`, ":1: text after the turn's JSON object"},
+		{"bad answer after a delay", `{"delay_ms":1,"content":[{"type":"text","text":""}]}`, ":1: invalid replay transcript: content.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package llmtest_test
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -57,7 +58,23 @@ func TestFakeRejectsInvalidRequests(t *testing.T) {
 		{name: "no max_tokens", body: `{"model":"m","messages":[` + userHi + `]}`, wantStatus: 400, wantMessage: "max_tokens: Field required"},
 		{name: "max_tokens 0", body: `{"model":"m","max_tokens":0,"messages":[` + userHi + `]}`, wantStatus: 400, wantMessage: "max_tokens: Input should be greater than or equal to 1"},
 		{name: "max_tokens string", body: `{"model":"m","max_tokens":"8","messages":[` + userHi + `]}`, wantStatus: 400, wantMessage: "max_tokens: Input should be a valid integer"},
-		{name: "streaming", body: body(`"stream":true`, userHi), wantStatus: 400, wantMessage: "stream: llmtest serves non-streaming requests only"},
+		{name: "stream not a boolean", body: body(`"stream":"yes"`, userHi), wantStatus: 400, wantMessage: "stream: Input should be a valid boolean"},
+		{name: "cache_control not an object", body: body(`"system":[{"type":"text","text":"s","cache_control":"ephemeral"}]`, userHi), wantStatus: 400,
+			wantMessage: "system.0.cache_control: Input should be a valid dictionary"},
+		{name: "cache_control wrong type", body: body(`"tools":[{"name":"a","input_schema":{"type":"object"},"cache_control":{"type":"persistent"}}]`, userHi), wantStatus: 400,
+			wantMessage: "tools.0.cache_control.type: Input should be 'ephemeral'"},
+		{name: "cache_control without type", body: body("", `{"role":"user","content":[{"type":"text","text":"x","cache_control":{}}]}`), wantStatus: 400,
+			wantMessage: "messages.0.content.0.cache_control.type: Field required"},
+		{name: "cache_control bad ttl", body: body("", `{"role":"user","content":[{"type":"text","text":"x","cache_control":{"type":"ephemeral","ttl":"2h"}}]}`), wantStatus: 400,
+			wantMessage: "messages.0.content.0.cache_control.ttl: Input should be '5m' or '1h'"},
+		{name: "cache_control extra field", body: body(`"cache_control":{"type":"ephemeral","scope":"org"}`, userHi), wantStatus: 400,
+			wantMessage: "cache_control.scope: Extra inputs are not permitted"},
+		{name: "cache_control on thinking", body: body("", userHi, `{"role":"assistant","content":[{"type":"thinking","thinking":"h","signature":"s","cache_control":{"type":"ephemeral"}}]}`), wantStatus: 400,
+			wantMessage: "messages.1.content.0.cache_control: Extra inputs are not permitted"},
+		{name: "five breakpoints", wantStatus: 400, wantMessage: "A maximum of 4 blocks with cache_control may be provided. Found 5.",
+			body: body(`"cache_control":{"type":"ephemeral"},"system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}],`+
+				`"tools":[{"name":"a","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral","ttl":"1h"}}]`,
+				`{"role":"user","content":[{"type":"text","text":"x","cache_control":{"type":"ephemeral"}},{"type":"text","text":"y","cache_control":{"type":"ephemeral"}}]}`)},
 		{name: "no messages field", body: `{"model":"m","max_tokens":1}`, wantStatus: 400, wantMessage: "messages: Field required"},
 		{name: "empty messages", body: body(""), wantStatus: 400, wantMessage: "messages: at least one message is required"},
 		{name: "bad role", body: body("", `{"role":"system","content":"x"}`), wantStatus: 400, wantMessage: "messages.0.role: Input should be 'user' or 'assistant'"},
@@ -189,6 +206,18 @@ func TestFakeAcceptsValidVariants(t *testing.T) {
 				}
 				if len(r.Tools) != 1 || r.Tools[0].Description != "Run." || string(r.Tools[0].InputSchema) != `{"type":"object"}` {
 					t.Errorf("tools = %+v", r.Tools)
+				}
+			},
+		},
+		{
+			name: "four cache breakpoints, one inside a tool result",
+			body: body(`"cache_control":{"type":"ephemeral","ttl":"5m"},"stream":true,"system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral","ttl":"1h"}}],`+
+				`"tools":[{"name":"bash","input_schema":{"type":"object"}},{"name":"b","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}]`,
+				userHi, assistantAB, results(`{"type":"tool_result","tool_use_id":"toolu_A","content":[{"type":"text","text":"x","cache_control":{"type":"ephemeral"}}]}`, result("toolu_B"))),
+			check: func(t *testing.T, r llmtest.MessagesRequest) {
+				want := []string{"cache_control", "system.0", "tools.1", "messages.2.content.0.content.0"}
+				if !reflect.DeepEqual(r.CacheControl, want) || !r.Stream {
+					t.Errorf("breakpoints %q, stream %v; want %q, true", r.CacheControl, r.Stream, want)
 				}
 			},
 		},
