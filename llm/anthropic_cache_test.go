@@ -51,7 +51,7 @@ func TestAnthropicCacheBreakpoints(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s, NoStream %v", tt.name, noStream), func(t *testing.T) {
 				t.Parallel()
-				fake := llmtest.NewAnthropic(t, []llmtest.Turn{{Response: &llm.Response{Content: []llm.Part{llm.TextPart("ok")}}}}, llmtest.Options{})
+				fake := llmtest.New(t, []llmtest.Turn{{Response: &llm.Response{Content: []llm.Part{llm.TextPart("ok")}}}}, llmtest.Options{})
 				req := tt.req
 				req.Model, req.MaxTokens = "claude-test", 16
 				client := llm.NewAnthropic(llm.AnthropicOptions{BaseURL: fake.URL(), APIKey: testAPIKey, NoStream: noStream, Clock: newFakeClock()})
@@ -84,7 +84,7 @@ func TestAnthropicCacheUsageBothModes(t *testing.T) {
 		t.Fatalf("usage of the recorded body = %+v, want %+v", whole.Usage, want)
 	}
 
-	fake := llmtest.NewAnthropic(t, []llmtest.Turn{{Response: whole}}, llmtest.Options{})
+	fake := llmtest.New(t, []llmtest.Turn{{Response: whole}}, llmtest.Options{})
 	streamed, err := llm.NewAnthropic(llm.AnthropicOptions{BaseURL: fake.URL(), APIKey: testAPIKey, Clock: newFakeClock()}).Complete(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)

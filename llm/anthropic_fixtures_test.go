@@ -12,7 +12,8 @@ import (
 	"github.com/safe-coder/safe-coder/llm"
 )
 
-// exchange is one recorded HTTP exchange (see testdata/anthropic/README.md).
+// exchange is one recorded HTTP exchange (see testdata/anthropic/README.md
+// and testdata/openai/README.md).
 type exchange struct {
 	Request struct {
 		Body json.RawMessage `json:"body"`
@@ -34,9 +35,15 @@ func (ex exchange) step() step {
 	return step{status: ex.Response.Status, header: ex.Response.Headers, body: body}
 }
 
+// loadExchange reads a recording: testdata/anthropic holds the anthropic_*
+// files, testdata/openai those of the OpenAI format's servers.
 func loadExchange(t *testing.T, name string) exchange {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "anthropic", name))
+	dir := "openai"
+	if strings.HasPrefix(name, "anthropic_") {
+		dir = "anthropic"
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}

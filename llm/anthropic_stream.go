@@ -30,25 +30,31 @@ type anthropicStreamEvent struct {
 }
 
 // anthropicStreamDelta holds both kinds of delta: a content block's
-// (text_delta, input_json_delta, and thinking deltas that are skipped) and
-// the message's (stop_reason).
+// (text_delta, input_json_delta, thinking_delta, signature_delta) and the
+// message's (stop_reason).
 type anthropicStreamDelta struct {
 	Type        string `json:"type"`
 	Text        string `json:"text"`
 	PartialJSON string `json:"partial_json"`
+	Thinking    string `json:"thinking"`
+	Signature   string `json:"signature"`
 	StopReason  string `json:"stop_reason"`
 }
 
 // streamBlock is a content block being assembled.
 type streamBlock struct {
-	kind    string // "text", "tool_use", or "" for block types that are skipped
-	text    strings.Builder
-	id      string
-	name    string
-	start   json.RawMessage // tool input of content_block_start, {} in practice
-	partial strings.Builder // concatenated input_json_delta fragments
-	stopped bool
-	input   json.RawMessage // set at content_block_stop; nil when the JSON is incomplete
+	// kind is "text", "tool_use", "thinking", "redacted_thinking", or ""
+	// for block types that are skipped.
+	kind      string
+	text      strings.Builder // text, or the thinking of a thinking block
+	signature strings.Builder // thinking
+	data      string          // redacted_thinking
+	id        string
+	name      string
+	start     json.RawMessage // tool input of content_block_start, {} in practice
+	partial   strings.Builder // concatenated input_json_delta fragments
+	stopped   bool
+	input     json.RawMessage // set at content_block_stop; nil when the JSON is incomplete
 }
 
 // anthropicStream assembles a Response from the events of one stream.
@@ -196,6 +202,15 @@ func (s *anthropicStream) startBlock(ev anthropicStreamEvent) error {
 			return fmt.Errorf("block %d: tool_use without id or name", *ev.Index)
 		}
 		b.kind, b.id, b.name, b.start = "tool_use", cb.ID, cb.Name, cb.Input
+	case "thinking":
+		b.kind = "thinking"
+		b.text.WriteString(cb.Thinking)
+		b.signature.WriteString(cb.Signature)
+	case "redacted_thinking":
+		if cb.Data == "" {
+			return fmt.Errorf("block %d: redacted_thinking without data", *ev.Index)
+		}
+		b.kind, b.data = "redacted_thinking", cb.Data
 	}
 	s.blocks[*ev.Index] = b
 	return nil
@@ -217,6 +232,10 @@ func (s *anthropicStream) delta(ev anthropicStreamEvent) error {
 			return fmt.Errorf("block %d: tool input exceeds %d bytes", *ev.Index, maxSSELine)
 		}
 		b.partial.WriteString(ev.Delta.PartialJSON)
+	case b.kind == "thinking" && ev.Delta.Type == "thinking_delta":
+		b.text.WriteString(ev.Delta.Thinking)
+	case b.kind == "thinking" && ev.Delta.Type == "signature_delta":
+		b.signature.WriteString(ev.Delta.Signature)
 	}
 	return nil
 }
@@ -276,6 +295,10 @@ func (s *anthropicStream) finish() (*Response, error) {
 				return nil, fmt.Errorf("block %d: tool_use %s input is not a complete JSON object", i, b.id)
 			}
 			resp.Content = append(resp.Content, ToolCallPart(ToolCall{ID: b.id, Name: b.name, Input: b.input}))
+		case "thinking":
+			resp.Content = append(resp.Content, ThinkingPart(Thinking{Provider: anthropicProvider, Text: b.text.String(), Signature: b.signature.String()}))
+		case "redacted_thinking":
+			resp.Content = append(resp.Content, ThinkingPart(Thinking{Provider: anthropicProvider, Redacted: b.data}))
 		}
 	}
 	return resp, nil

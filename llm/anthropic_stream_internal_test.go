@@ -60,14 +60,33 @@ func TestDecodeAnthropicStream(t *testing.T) {
 			}},
 		},
 		{
-			name: "thinking, unknown blocks, deltas and events skipped",
+			name: "thinking kept, unknown blocks, deltas and events skipped",
 			events: []string{evStart, `{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}`,
-				`{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hmm"}}`,
-				`{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"sig"}}`, evStop0,
+				`{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hmm, "}}`,
+				`{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"ls first"}}`,
+				`{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQB"}}`,
+				`{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"sig=="}}`, evStop0,
 				`{"type":"content_block_start","index":1,"content_block":{"type":"text","text":"Hi"}}`,
 				`{"type":"content_block_delta","index":1,"delta":{"type":"citations_delta","citation":{}}}`,
-				`{"type":"brand_new_event","x":1}`, evStop1, evEndTurn, evMsgStop},
-			want: &Response{ID: "msg_1", Model: "m", StopReason: StopEndTurn, Usage: usage, Content: []Part{TextPart("Hi")}},
+				`{"type":"brand_new_event","x":1}`, evStop1,
+				`{"type":"content_block_start","index":2,"content_block":{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}}}`,
+				`{"type":"content_block_stop","index":2}`,
+				`{"type":"content_block_start","index":3,"content_block":{"type":"redacted_thinking","data":"EmwKAhgB"}}`,
+				`{"type":"content_block_stop","index":3}`, evEndTurn, evMsgStop},
+			want: &Response{ID: "msg_1", Model: "m", StopReason: StopEndTurn, Usage: usage, Content: []Part{
+				ThinkingPart(Thinking{Provider: "anthropic", Text: "hmm, ls first", Signature: "EqQBsig=="}),
+				TextPart("Hi"),
+				ThinkingPart(Thinking{Provider: "anthropic", Redacted: "EmwKAhgB"}),
+			}},
+		},
+		{
+			name: "thinking with its text in content_block_start",
+			events: []string{evStart, `{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"all at once","signature":"sig"}}`,
+				evStop0, evTool1, evStop1, evToolUse, evMsgStop},
+			want: &Response{ID: "msg_1", Model: "m", StopReason: StopToolUse, Usage: usage, Content: []Part{
+				ThinkingPart(Thinking{Provider: "anthropic", Text: "all at once", Signature: "sig"}),
+				ToolCallPart(ToolCall{ID: "toolu_1", Name: "bash", Input: json.RawMessage(`{}`)}),
+			}},
 		},
 		{
 			name:   "empty text block and empty tool input",
@@ -146,6 +165,10 @@ func TestDecodeAnthropicStreamBroken(t *testing.T) {
 			"block 1: tool_use toolu_1 input is not a complete JSON object"},
 		{"tool input not an object", sseOf(evStart, evTool1, jsonDelta(1, `["ls"]`), evStop1, evToolUse, evMsgStop), "input is not a complete JSON object"},
 		{"error event without error", sseOf(evStart, `{"type":"error"}`), "error event without an error"},
+		{"redacted_thinking without data", sseOf(evStart, `{"type":"content_block_start","index":0,"content_block":{"type":"redacted_thinking"}}`),
+			"block 0: redacted_thinking without data"},
+		{"thinking never stopped", sseOf(evStart, `{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}`,
+			`{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hm"}}`, evEndTurn, evMsgStop), "message_stop before block 0 stopped"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

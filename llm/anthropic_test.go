@@ -171,10 +171,19 @@ func TestAnthropicResponseParsing(t *testing.T) {
 				`"usage":{"input_tokens":10,"output_tokens":5,"cache_read_input_tokens":null,"inference_geo":"us","service_tier":"standard"}}`,
 			want: &llm.Response{ID: "msg_1", Model: "m", StopReason: llm.StopToolUse, Usage: llm.Usage{InputTokens: 10, OutputTokens: 5},
 				Content: []llm.Part{
+					llm.ThinkingPart(llm.Thinking{Provider: "anthropic", Text: "hmm", Signature: "sig"}),
 					llm.TextPart("hi"),
 					llm.ToolCallPart(llm.ToolCall{ID: "toolu_1", Name: "bash", Input: json.RawMessage(`{"command":"ls"}`)}),
 					llm.ToolCallPart(llm.ToolCall{ID: "toolu_2", Name: "list_files", Input: json.RawMessage(`{}`)}),
 				}},
+		},
+		{
+			name: "redacted thinking between blocks",
+			body: `{"type":"message","role":"assistant","content":[{"type":"text","text":"a"},{"type":"redacted_thinking","data":"EmwKAhgB"},` +
+				`{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}},{"type":"text","text":"b"}],"stop_reason":"end_turn","usage":{}}`,
+			want: &llm.Response{StopReason: llm.StopEndTurn, Content: []llm.Part{
+				llm.TextPart("a"), llm.ThinkingPart(llm.Thinking{Provider: "anthropic", Redacted: "EmwKAhgB"}), llm.TextPart("b"),
+			}},
 		},
 		{
 			name: "unknown stop reason",
@@ -192,6 +201,7 @@ func TestAnthropicResponseParsing(t *testing.T) {
 		{name: "missing role", body: `{"type":"message","content":[],"stop_reason":"end_turn"}`, wantErr: `role ""`},
 		{name: "missing content", body: `{"type":"message","role":"assistant","stop_reason":"end_turn"}`, wantErr: "no content array"},
 		{name: "tool_use without id", body: `{"type":"message","role":"assistant","content":[{"type":"tool_use","name":"bash","input":{}}],"stop_reason":"tool_use"}`, wantErr: "without id or name"},
+		{name: "redacted_thinking without data", body: `{"type":"message","role":"assistant","content":[{"type":"redacted_thinking"}],"stop_reason":"end_turn"}`, wantErr: "content.0: redacted_thinking block without data"},
 		{name: "tool_use input not an object", body: `{"type":"message","role":"assistant","content":[{"type":"tool_use","id":"t","name":"bash","input":[1]}],"stop_reason":"tool_use"}`, wantErr: "not a JSON object"},
 	}
 	for _, tt := range tests {

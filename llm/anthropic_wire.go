@@ -42,8 +42,9 @@ func ephemeral() *anthropicCacheControl { return &anthropicCacheControl{Type: "e
 
 type anthropicMessage struct {
 	Role Role `json:"role"`
-	// Content holds anthropicText, anthropicToolUse and anthropicToolResult
-	// values; separate types keep each block free of fields it must not have.
+	// Content holds anthropicText, anthropicToolUse, anthropicToolResult,
+	// anthropicThinking and anthropicRedactedThinking values; separate
+	// types keep each block free of fields it must not have.
 	Content []any `json:"content"`
 }
 
@@ -69,6 +70,25 @@ type anthropicToolResult struct {
 	CacheControl *anthropicCacheControl `json:"cache_control,omitempty"`
 }
 
+// anthropicThinking is a thinking block sent back as the API gave it. It
+// has no cache_control: the API refuses one on thinking blocks.
+type anthropicThinking struct {
+	Type      string `json:"type"`
+	Thinking  string `json:"thinking"`
+	Signature string `json:"signature"`
+}
+
+// anthropicRedactedThinking is a redacted_thinking block sent back as the
+// API gave it.
+type anthropicRedactedThinking struct {
+	Type string `json:"type"`
+	Data string `json:"data"`
+}
+
+// anthropicProvider is the Thinking.Provider of the blocks this adapter
+// reads, and the only one it sends back.
+const anthropicProvider = "anthropic"
+
 type anthropicTool struct {
 	Name         string                 `json:"name"`
 	Description  string                 `json:"description,omitempty"`
@@ -83,10 +103,14 @@ type anthropicTool struct {
 // an HTTP 400.
 //
 // It marks three prompt-cache breakpoints (the API allows four): the system
-// prompt, the last tool and the last block of the last message. The API
-// caches in the order tools, system, messages, so the first two cache the
-// stable part of every request, and the last one caches the whole
-// conversation, which the next turn extends and reads back.
+// prompt, the last tool and the last block of the last message that is not
+// a thinking block (the API refuses cache_control there). The API caches in
+// the order tools, system, messages, so the first two cache the stable part
+// of every request, and the last one caches the whole conversation, which
+// the next turn extends and reads back.
+//
+// Thinking parts made by this adapter are sent back verbatim, where the
+// message has them; those of other providers are dropped.
 func encodeAnthropicRequest(req *Request, stream bool) ([]byte, error) {
 	if req.Model == "" {
 		return nil, errors.New("model is empty")
@@ -131,8 +155,13 @@ func encodeAnthropicRequest(req *Request, stream bool) ([]byte, error) {
 	if n := len(wire.Tools); n > 0 {
 		wire.Tools[n-1].CacheControl = ephemeral()
 	}
-	last := &wire.Messages[len(wire.Messages)-1]
-	last.Content[len(last.Content)-1] = withCacheControl(last.Content[len(last.Content)-1])
+	last := wire.Messages[len(wire.Messages)-1].Content
+	for i := len(last) - 1; i >= 0; i-- {
+		if marked, ok := withCacheControl(last[i]); ok {
+			last[i] = marked
+			break
+		}
+	}
 	body, err := json.Marshal(wire)
 	if err != nil {
 		return nil, fmt.Errorf("marshal: %w", err)
@@ -141,18 +170,21 @@ func encodeAnthropicRequest(req *Request, stream bool) ([]byte, error) {
 }
 
 // withCacheControl returns block, one of the types encodeAnthropicPart
-// makes, with a cache breakpoint.
-func withCacheControl(block any) any {
+// makes, with a cache breakpoint; ok is false for thinking blocks, which
+// cannot carry one.
+func withCacheControl(block any) (marked any, ok bool) {
 	switch b := block.(type) {
 	case anthropicText:
 		b.CacheControl = ephemeral()
-		return b
+		return b, true
 	case anthropicToolUse:
 		b.CacheControl = ephemeral()
-		return b
+		return b, true
 	case anthropicToolResult:
 		b.CacheControl = ephemeral()
-		return b
+		return b, true
+	case anthropicThinking, anthropicRedactedThinking:
+		return block, false
 	}
 	panic(fmt.Sprintf("llm: no cache_control for block type %T", block))
 }
@@ -180,9 +212,23 @@ func encodeAnthropicMessage(m Message) (anthropicMessage, error) {
 }
 
 // encodeAnthropicPart returns the wire block for p, or nil for an empty
-// text part, which the API would refuse.
+// text part, which the API would refuse, and for another provider's
+// thinking, which it could not verify.
 func encodeAnthropicPart(role Role, p Part) (any, error) {
 	switch p.Type {
+	case PartThinking:
+		t := p.Thinking
+		switch {
+		case t == nil:
+			return nil, errors.New("thinking part without thinking")
+		case role != RoleAssistant:
+			return nil, errors.New("thinking in a user message")
+		case t.Provider != anthropicProvider:
+			return nil, nil
+		case t.Redacted != "":
+			return anthropicRedactedThinking{Type: "redacted_thinking", Data: t.Redacted}, nil
+		}
+		return anthropicThinking{Type: "thinking", Thinking: t.Text, Signature: t.Signature}, nil
 	case PartText:
 		if p.Text == "" {
 			return nil, nil
@@ -249,11 +295,14 @@ type anthropicResponse struct {
 }
 
 type anthropicResponseBlock struct {
-	Type  string          `json:"type"`
-	Text  string          `json:"text"`
-	ID    string          `json:"id"`
-	Name  string          `json:"name"`
-	Input json.RawMessage `json:"input"`
+	Type      string          `json:"type"`
+	Text      string          `json:"text"`
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Input     json.RawMessage `json:"input"`
+	Thinking  string          `json:"thinking"`  // thinking
+	Signature string          `json:"signature"` // thinking
+	Data      string          `json:"data"`      // redacted_thinking
 }
 
 type anthropicUsage struct {
@@ -264,9 +313,9 @@ type anthropicUsage struct {
 }
 
 // decodeAnthropicResponse turns a 200 body into a Response. Unknown fields
-// are ignored because the API keeps adding them; block types other than text
-// and tool_use (thinking, server tools) carry nothing the runner can act on
-// and are skipped.
+// are ignored because the API keeps adding them. Thinking and
+// redacted_thinking blocks are kept, in order, to be sent back; other block
+// types (server tools) carry nothing the runner can act on and are skipped.
 func decodeAnthropicResponse(body []byte) (*Response, error) {
 	var wire anthropicResponse
 	if err := json.Unmarshal(body, &wire); err != nil {
@@ -307,6 +356,13 @@ func decodeAnthropicResponse(body []byte) (*Response, error) {
 				return nil, fmt.Errorf("content.%d: tool_use %s input: %w", i, b.ID, err)
 			}
 			resp.Content = append(resp.Content, ToolCallPart(ToolCall{ID: b.ID, Name: b.Name, Input: input}))
+		case "thinking":
+			resp.Content = append(resp.Content, ThinkingPart(Thinking{Provider: anthropicProvider, Text: b.Thinking, Signature: b.Signature}))
+		case "redacted_thinking":
+			if b.Data == "" {
+				return nil, fmt.Errorf("content.%d: redacted_thinking block without data", i)
+			}
+			resp.Content = append(resp.Content, ThinkingPart(Thinking{Provider: anthropicProvider, Redacted: b.Data}))
 		}
 	}
 	return resp, nil

@@ -33,15 +33,28 @@ type conformanceProvider struct {
 func conformanceProviders() []conformanceProvider {
 	anthropic := func(noStream bool) func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
 		return func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
-			fake := llmtest.NewAnthropic(t, turns, llmtest.Options{BasePath: "/anthropic", APIKey: testAPIKey})
+			fake := llmtest.New(t, turns, llmtest.Options{BasePath: "/anthropic", APIKey: testAPIKey})
 			return llm.NewAnthropic(llm.AnthropicOptions{
 				BaseURL: fake.URL(), APIKey: testAPIKey, Clock: newFakeClock(), NoStream: noStream,
 			}), fake
 		}
 	}
+	// openAI serves the Chat Completions format under a versioned base
+	// path, as OpenAI and Ollama mount it.
+	openAI := func(opts llm.OpenAIOptions) func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
+		return func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
+			fake := llmtest.New(t, turns, llmtest.Options{BasePath: "/openai/v1", APIKey: opts.APIKey})
+			o := opts // scenarios run in parallel: each gets its own copy
+			o.BaseURL, o.Clock = fake.URL(), newFakeClock()
+			return llm.NewOpenAI(o), fake
+		}
+	}
 	return []conformanceProvider{
 		{name: "anthropic streaming", http: true, start: anthropic(false)},
 		{name: "anthropic", http: true, start: anthropic(true)},
+		{name: "openai streaming", http: true, start: openAI(llm.OpenAIOptions{APIKey: testAPIKey})},
+		{name: "openai", http: true, start: openAI(llm.OpenAIOptions{APIKey: testAPIKey, NoStream: true})},
+		{name: "ollama", http: true, start: openAI(llm.OpenAIOptions{Provider: "ollama"})},
 		{name: "replay", start: startReplay},
 	}
 }
@@ -160,6 +173,19 @@ func conformanceScenarios() []conformanceScenario {
 				}
 				if uses := req.Messages[1].ToolUses(); len(uses) != 3 || string(uses[1].Input) != `{"command":"go vet ./... \u0026\u0026 echo \"ok ✓\""}` {
 					return fmt.Errorf("tool calls came back as %+v", uses)
+				}
+				return nil
+			}, ChatCheck: func(req *llmtest.ChatRequest) error {
+				var results []string
+				for _, m := range req.Messages[3:] {
+					results = append(results, m.Role+" "+m.ToolCallID+": "+m.Content)
+				}
+				want := []string{"tool toolu_conf_a: module example.com/x", "tool toolu_conf_b: Error: denied by policy", "tool toolu_conf_c: "}
+				if !reflect.DeepEqual(results, want) {
+					return fmt.Errorf("tool results arrived as %q", results)
+				}
+				if calls := req.Messages[2].ToolCalls; len(calls) != 3 || calls[1].Arguments != `{"command":"go vet ./... \u0026\u0026 echo \"ok ✓\""}` {
+					return fmt.Errorf("tool calls came back as %+v", calls)
 				}
 				return nil
 			}}},

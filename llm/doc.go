@@ -1,9 +1,11 @@
 // Package llm holds the provider-neutral conversation types (messages, tool
-// definitions, tool calls, tool results, usage), the Client interface the
-// runner talks to, and the adapters that speak real wire formats: the
-// Anthropic Messages API (streamed by default, with prompt-cache
-// breakpoints) and the replay provider that answers from a recorded
-// transcript.
+// definitions, tool calls, tool results, thinking, usage), the Client
+// interface the runner talks to, and the adapters that speak real wire
+// formats: the Anthropic Messages API (streamed by default, with
+// prompt-cache breakpoints and thinking blocks sent back), the OpenAI Chat
+// Completions API and the servers that speak it (Ollama, vLLM, llama.cpp,
+// LM Studio, OpenRouter; streamed by default), and the replay provider that
+// answers from a recorded transcript.
 //
 // Every HTTP provider sends its requests through one retrying POST, the
 // transport (transport.go, retry.go), over go-retryablehttp with our own
@@ -28,4 +30,7 @@
 //     even when a proxy echoes them back.
 //   - Request bodies are byte slices encoded once, so a retried request sends
 //     the same bytes as the first attempt.
+//   - Thinking parts are opaque: an adapter returns its provider's thinking
+//     in the order the answer had it, sends it back byte for byte in the
+//     same place, and never sends another provider's.
 package llm

@@ -32,7 +32,7 @@ var errAnswerTooLarge = fmt.Errorf("answer exceeds %d bytes", maxResponseBody)
 
 // APIError is a provider's final error answer, after retries.
 type APIError struct {
-	Provider  string // "anthropic"
+	Provider  string // "anthropic", "openai", "ollama"
 	Status    int    // HTTP status; for an error inside a 2xx answer (a stream's error event), the status of its type
 	Type      string // the provider's error type, e.g. "overloaded_error"
 	Message   string // the provider's message

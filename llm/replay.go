@@ -137,9 +137,15 @@ func checkToolResults(calls []ToolCall, msgs []Message) error {
 //
 // Fields of a turn (unknown fields are an error):
 //   - content: the parts, in order. A part is {"type":"text","text":"…"}
-//     (text non-empty) or {"type":"tool_call","tool_call":{"id","name","input"}}
+//     (text non-empty), {"type":"tool_call","tool_call":{"id","name","input"}}
 //     with a non-empty id, unique in the transcript, a non-empty name and an
-//     input that is a JSON object ({} for none). Tool results are sent by the
+//     input that is a JSON object ({} for none), or a thinking part as a
+//     provider returned it (see Thinking), kept so that a recorded
+//     conversation can be sent back as the provider requires:
+//     {"type":"thinking","thinking":{"provider":"anthropic","text":"…","signature":"…"}}
+//     or, for a redacted block, {"type":"thinking","thinking":{"provider":"anthropic","redacted":"…"}}.
+//     A thinking part needs a text, a signature or redacted data, and not
+//     redacted data together with the others. Tool results are sent by the
 //     run, so they never appear in a turn.
 //   - stop_reason: end_turn, tool_use, max_tokens, stop_sequence, refusal,
 //     pause_turn or unrecognized. When omitted it is tool_use if the turn
@@ -231,12 +237,12 @@ func parseTranscriptLine(text []byte, callLines map[string]int, line int) (Respo
 func checkTranscriptPart(p Part) error {
 	switch p.Type {
 	case PartText:
-		if p.Text == "" || p.ToolCall != nil || p.ToolResult != nil {
+		if p.Text == "" || p.ToolCall != nil || p.ToolResult != nil || p.Thinking != nil {
 			return errors.New(`a text part needs a non-empty "text" and nothing else`)
 		}
 	case PartToolCall:
 		c := p.ToolCall
-		if c == nil || p.Text != "" || p.ToolResult != nil {
+		if c == nil || p.Text != "" || p.ToolResult != nil || p.Thinking != nil {
 			return errors.New(`a tool_call part needs a "tool_call" object and nothing else`)
 		}
 		if c.ID == "" || c.Name == "" {
@@ -244,6 +250,17 @@ func checkTranscriptPart(p Part) error {
 		}
 		if !isJSONObject(c.Input) {
 			return fmt.Errorf("tool call %q: input must be a JSON object", c.ID)
+		}
+	case PartThinking:
+		th := p.Thinking
+		if th == nil || p.Text != "" || p.ToolCall != nil || p.ToolResult != nil {
+			return errors.New(`a thinking part needs a "thinking" object and nothing else`)
+		}
+		if th.Text == "" && th.Signature == "" && th.Redacted == "" {
+			return errors.New("a thinking part needs a text, a signature or redacted data")
+		}
+		if th.Redacted != "" && (th.Text != "" || th.Signature != "") {
+			return errors.New("a redacted thinking part has neither text nor signature")
 		}
 	case PartToolResult:
 		return errors.New("tool results are sent by the run, not recorded in a turn")
@@ -266,6 +283,10 @@ func cloneResponse(r Response) Response {
 		if p.ToolResult != nil {
 			res := *p.ToolResult
 			p.ToolResult = &res
+		}
+		if p.Thinking != nil {
+			th := *p.Thinking
+			p.Thinking = &th
 		}
 		out.Content[i] = p
 	}

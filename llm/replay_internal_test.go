@@ -14,6 +14,7 @@ func TestCloneResponseSharesNothing(t *testing.T) {
 			TextPart("a"),
 			ToolCallPart(ToolCall{ID: "c", Name: "n", Input: json.RawMessage(`{"k":"v"}`)}),
 			ToolResultPart(ToolResult{CallID: "c", Content: "r"}),
+			ThinkingPart(Thinking{Provider: "anthropic", Text: "t", Signature: "s"}),
 		},
 	}
 	pristine, err := json.Marshal(orig)
@@ -28,6 +29,7 @@ func TestCloneResponseSharesNothing(t *testing.T) {
 	c.Content[1].ToolCall.ID = "x"
 	c.Content[1].ToolCall.Input[2] = 'X'
 	c.Content[2].ToolResult.Content = "x"
+	c.Content[3].Thinking.Signature = "x"
 	after, err := json.Marshal(orig)
 	if err != nil {
 		t.Fatal(err)

@@ -95,6 +95,11 @@ func TestParseTranscriptErrors(t *testing.T) {
 		{"reused call id", `{"content":[{"type":"tool_call","tool_call":{"id":"c","name":"n","input":{}}}]}` + "\n# x\n" +
 			`{"content":[{"type":"tool_call","tool_call":{"id":"c","name":"n","input":{}}}]}`, `t.jsonl:3: invalid replay transcript: content.0: tool call id "c" already used on line 1`},
 		{"negative usage", `{"content":[],"stop_reason":"end_turn","usage":{"output_tokens":-1}}`, "negative token count"},
+		{"thinking missing", `{"content":[{"type":"thinking"}]}`, `content.0: a thinking part needs a "thinking" object and nothing else`},
+		{"thinking with text", `{"content":[{"type":"thinking","text":"a","thinking":{"text":"b"}}]}`, `a thinking part needs a "thinking" object and nothing else`},
+		{"empty thinking", `{"content":[{"type":"thinking","thinking":{"provider":"anthropic"}}]}`, "needs a text, a signature or redacted data"},
+		{"redacted with text", `{"content":[{"type":"thinking","thinking":{"text":"a","redacted":"b"}}]}`, "a redacted thinking part has neither text nor signature"},
+		{"unknown thinking field", `{"content":[{"type":"thinking","thinking":{"text":"a","budget":1}}]}`, `unknown field "budget"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +112,31 @@ func TestParseTranscriptErrors(t *testing.T) {
 				t.Errorf("err = %v, want ErrTranscriptInvalid containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestParseTranscriptThinking reads a recorded Anthropic turn with its
+// thinking, which the transcript keeps in place.
+func TestParseTranscriptThinking(t *testing.T) {
+	t.Parallel()
+	text := `{"content":[{"type":"thinking","thinking":{"provider":"anthropic","text":"Check go.mod first.","signature":"EqQBsig=="}},` +
+		`{"type":"thinking","thinking":{"provider":"anthropic","redacted":"EmwKAhgBEgy"}},{"type":"text","text":"Reading."},` +
+		`{"type":"tool_call","tool_call":{"id":"call_1","name":"read_file","input":{"path":"go.mod"}}}]}`
+	turns, err := llm.ParseTranscript("t.jsonl", strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []llm.Part{
+		llm.ThinkingPart(llm.Thinking{Provider: "anthropic", Text: "Check go.mod first.", Signature: "EqQBsig=="}),
+		llm.ThinkingPart(llm.Thinking{Provider: "anthropic", Redacted: "EmwKAhgBEgy"}),
+		llm.TextPart("Reading."),
+		llm.ToolCallPart(llm.ToolCall{ID: "call_1", Name: "read_file", Input: json.RawMessage(`{"path":"go.mod"}`)}),
+	}
+	if !reflect.DeepEqual(turns[0].Content, want) || turns[0].StopReason != llm.StopToolUse {
+		t.Errorf("turn = %+v", turns[0])
+	}
+	if m := turns[0].Message(); m.Text() != "Reading." || len(m.ToolCalls()) != 1 {
+		t.Errorf("text %q, calls %v: thinking must not count as either", m.Text(), m.ToolCalls())
 	}
 }
 

@@ -33,6 +33,7 @@ const (
 	PartText       PartType = "text"
 	PartToolCall   PartType = "tool_call"
 	PartToolResult PartType = "tool_result"
+	PartThinking   PartType = "thinking"
 )
 
 // Message is one turn of the conversation.
@@ -41,13 +42,15 @@ type Message struct {
 	Content []Part `json:"content"`
 }
 
-// Part is one piece of a message: text, a tool call (assistant) or a tool
-// result (user). Exactly the field named by Type is set.
+// Part is one piece of a message: text, a tool call (assistant), a tool
+// result (user) or a model's thinking (assistant). Exactly the field named
+// by Type is set.
 type Part struct {
 	Type       PartType    `json:"type"`
 	Text       string      `json:"text,omitempty"`
 	ToolCall   *ToolCall   `json:"tool_call,omitempty"`
 	ToolResult *ToolResult `json:"tool_result,omitempty"`
+	Thinking   *Thinking   `json:"thinking,omitempty"`
 }
 
 // ToolCall is the model asking to run a tool.
@@ -63,6 +66,28 @@ type ToolResult struct {
 	CallID  string `json:"call_id"`
 	Content string `json:"content"`
 	IsError bool   `json:"is_error,omitempty"`
+}
+
+// Thinking is a block of a model's reasoning, kept so it can be sent back.
+//
+// It is opaque: one provider produced it (Provider names the adapter, e.g.
+// "anthropic"), and only that provider's adapter ever sends it back, byte
+// for byte, in the position the answer had it; other adapters drop it.
+// Anthropic requires the thinking blocks of a turn that called tools to
+// come back unchanged with that turn, and checks them against Signature.
+// Nothing else reads it: Message.Text leaves it out, and the runner must
+// not act on it.
+type Thinking struct {
+	Provider string `json:"provider,omitempty"`
+	// Text is the reasoning as the provider showed it (possibly a summary,
+	// possibly empty).
+	Text string `json:"text,omitempty"`
+	// Signature is the provider's seal over the block.
+	Signature string `json:"signature,omitempty"`
+	// Redacted is the encrypted data of a block the provider would not
+	// show (Anthropic's redacted_thinking); Text and Signature are then
+	// empty.
+	Redacted string `json:"redacted,omitempty"`
 }
 
 // ToolDef describes a tool offered to the model. InputSchema is a JSON
@@ -146,6 +171,9 @@ func ToolCallPart(c ToolCall) Part { return Part{Type: PartToolCall, ToolCall: &
 // ToolResultPart returns a tool-result part.
 func ToolResultPart(r ToolResult) Part { return Part{Type: PartToolResult, ToolResult: &r} }
 
+// ThinkingPart returns a thinking part.
+func ThinkingPart(t Thinking) Part { return Part{Type: PartThinking, Thinking: &t} }
+
 // ToolCalls returns the tool calls of m in order.
 func (m Message) ToolCalls() []ToolCall {
 	var calls []ToolCall
@@ -157,7 +185,8 @@ func (m Message) ToolCalls() []ToolCall {
 	return calls
 }
 
-// Text returns the text parts of m joined by blank lines.
+// Text returns the text parts of m joined by blank lines; thinking is not
+// text.
 func (m Message) Text() string {
 	var texts []string
 	for _, p := range m.Content {

@@ -15,14 +15,14 @@ import (
 // them unchanged on every attempt and owns everything else (retries, waits,
 // attempt counting, redaction, final errors).
 //
-// Adding a provider (an OpenAI Chat Completions adapter, say) means writing
-// a request encoder, a wireFormat for its error envelope and for its JSON or
-// SSE answers (newSSEReader gives the events, "data: [DONE]" included), and
-// calling transport.post from the adapter's Complete with a transport made
-// by newTransport; the transport needs no change. An OpenAI error envelope
-// parser sets providerError.SpendLimit with mentionsSpendLimit(type, code)
-// (insufficient_quota); a stream's in-band error chunk becomes an
-// *answerError with the status of its type.
+// Adding a provider means writing a request encoder, a wireFormat for its
+// error envelope and for its JSON or SSE answers (newSSEReader gives the
+// events, "data: [DONE]" included), and calling transport.post from the
+// adapter's Complete with a transport made by newTransport; the transport
+// needs no change. anthropicWire and openAIWire are the two there are: an
+// envelope parser sets providerError.SpendLimit with mentionsSpendLimit
+// (billing_error, insufficient_quota), and a stream's in-band error event
+// or chunk becomes an *answerError with the status of its type.
 type wireFormat interface {
 	// parseError reads an error answer: the response headers and the first
 	// maxErrorBody bytes of its body. It must accept any body (HTML from a

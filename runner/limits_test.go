@@ -184,6 +184,13 @@ func TestEmptyAnswers(t *testing.T) {
 		t.Errorf("notes %+v", last.Content)
 	}
 
+	// Thinking alone is no answer either.
+	thinking := modelTurn{resp: &llm.Response{Content: []llm.Part{llm.ThinkingPart(llm.Thinking{Provider: "anthropic", Text: "hmm", Signature: "sig"})}, StopReason: llm.StopEndTurn}}
+	h := newFixture(t, tasks.ApprovalAutoEdit, 10, thinking, answer("done"))
+	if res := h.run(t, t.Context()); res.Status != StatusSucceeded || res.Steps != 2 || len(h.model.reqs[1].Messages) != 1 {
+		t.Errorf("thinking-only answer: %+v, %d messages", res, len(h.model.reqs[1].Messages))
+	}
+
 	// An empty answer between real ones is fine.
 	g := newFixture(t, tasks.ApprovalAutoEdit, 10, empty, answer("done"))
 	if res := g.run(t, t.Context()); res.Status != StatusSucceeded || res.FinalMessage != "done" {

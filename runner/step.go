@@ -71,9 +71,10 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 	})
 	msg := resp.Message()
 	msg.Content = nonEmptyParts(msg.Content)
-	if len(msg.Content) == 0 {
-		// An empty assistant message is not a valid turn for the API:
-		// it stays out of the history, and the model is asked again.
+	if !saysSomething(msg) {
+		// An answer with neither text nor tool calls (nothing, or only
+		// thinking) is not a turn the conversation can build on: it stays
+		// out of the history, and the model is asked again.
 		finish(gitsafety.Commit{})
 		if resp.StopReason == llm.StopRefusal {
 			return stopWith(StatusError, fmt.Errorf("step %d: the model refused the task", step))
@@ -233,4 +234,15 @@ func nonEmptyParts(parts []llm.Part) []llm.Part {
 		out = append(out, p)
 	}
 	return out
+}
+
+// saysSomething reports whether msg has text or tool calls; thinking alone
+// does not count.
+func saysSomething(msg llm.Message) bool {
+	for _, p := range msg.Content {
+		if p.Type == llm.PartText || p.Type == llm.PartToolCall {
+			return true
+		}
+	}
+	return false
 }

@@ -78,9 +78,10 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// llmfake start TURNS.jsonl starts a fake Anthropic server that answers with
-// the scripted turns, mounted under /anthropic, and sets $LLM_URL and
-// $ANTHROPIC_API_KEY. llmfake verify checks that every turn was asked for
+// llmfake start TURNS.jsonl starts a fake model server that answers with
+// the scripted turns in the wire format each request speaks (Anthropic
+// Messages or OpenAI Chat Completions), mounted under /llm, and sets
+// $LLM_URL, $ANTHROPIC_API_KEY and $OPENAI_API_KEY. llmfake verify checks that every turn was asked for
 // and every request was valid; the script's end checks it again.
 func cmdLLMFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
@@ -96,9 +97,10 @@ func cmdLLMFake(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		turns, err := llmtest.LoadTurns(ts.MkAbs(args[1]))
 		ts.Check(err)
-		srv := llmtest.Start(turns, llmtest.Options{BasePath: "/anthropic", APIKey: "sk-ant-test-key"})
+		srv := llmtest.Start(turns, llmtest.Options{BasePath: "/llm", APIKey: "sk-ant-test-key"})
 		ts.Setenv("LLM_URL", srv.URL())
 		ts.Setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+		ts.Setenv("OPENAI_API_KEY", "sk-ant-test-key")
 		holder := ts.Value(fakeKey{}).(*fakeHolder)
 		holder.srv = srv
 		ts.Defer(func() {
@@ -110,15 +112,28 @@ func cmdLLMFake(ts *testscript.TestScript, neg bool, args []string) {
 		})
 	case "verify":
 		ts.Check(fake(ts).Verify())
-	case "dump":
-		// llmfake dump FILE writes every request the server received, as
-		// JSON, for grep and jsonq.
+	case "dump", "dumpchat":
+		// llmfake dump FILE writes every Anthropic Messages request the
+		// server received, as JSON, for grep and jsonq; dumpchat the
+		// OpenAI Chat Completions ones.
 		if len(args) != 2 {
-			ts.Fatalf("usage: llmfake dump FILE")
+			ts.Fatalf("usage: llmfake dump|dumpchat FILE")
 		}
-		b, err := json.MarshalIndent(fake(ts).Requests(), "", "  ")
+		var reqs any = fake(ts).Requests()
+		if args[0] == "dumpchat" {
+			reqs = fake(ts).ChatRequests()
+		}
+		b, err := json.MarshalIndent(reqs, "", "  ")
 		ts.Check(err)
 		ts.Check(os.WriteFile(ts.MkAbs(args[1]), b, 0o644))
+	case "attempts":
+		// llmfake attempts N: exactly N HTTP attempts reached the server,
+		// faults included.
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		if got := fake(ts).Attempts(); got != want {
+			ts.Fatalf("llmfake: %d attempts, want %d", got, want)
+		}
 	case "requests":
 		// llmfake requests N: exactly N requests reached the server.
 		want, err := strconv.Atoi(args[1])

@@ -99,7 +99,7 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	}
 	// Models are built before the repository is touched, so a bad replay
 	// transcript is a set-up error too.
-	httpClient := &http.Client{Transport: cleanhttp.DefaultPooledTransport(), Timeout: 10 * time.Minute}
+	httpClient := newHTTPClient()
 	models := make(map[string]llm.Client, len(selected))
 	for _, t := range selected {
 		m, err := newModel(t, httpClient, keys, s)
@@ -258,6 +258,18 @@ func runTask(ctx context.Context, s Streams, runID string, task tasks.Task, mode
 	}), nil
 }
 
+// newHTTPClient is the one HTTP client of the process. It has no overall
+// timeout: a streamed answer may take minutes and is bounded by the task's
+// context instead. A server that never starts answering is cut off after
+// responseHeaderTimeout, which leaves room for a long non-streamed answer.
+func newHTTPClient() *http.Client {
+	tr := cleanhttp.DefaultPooledTransport()
+	tr.ResponseHeaderTimeout = responseHeaderTimeout
+	return &http.Client{Transport: tr}
+}
+
+const responseHeaderTimeout = 10 * time.Minute
+
 func newModel(task tasks.Task, httpClient *http.Client, keys map[string]string, s Streams) (llm.Client, error) {
 	switch m := task.Model; m.Provider {
 	case tasks.ProviderAnthropic:
@@ -265,6 +277,17 @@ func newModel(task tasks.Task, httpClient *http.Client, keys map[string]string, 
 			BaseURL:    m.BaseURL,
 			APIKey:     keys[m.APIKeyEnv],
 			HTTPClient: httpClient,
+			NoStream:   !m.Stream,
+			Log:        s.Err,
+			UserAgent:  "safe-coder/" + version,
+		}), nil
+	case tasks.ProviderOpenAI, tasks.ProviderOllama:
+		return llm.NewOpenAI(llm.OpenAIOptions{
+			BaseURL:    m.BaseURL,
+			APIKey:     keys[m.APIKeyEnv],
+			Provider:   string(m.Provider),
+			HTTPClient: httpClient,
+			NoStream:   !m.Stream,
 			Log:        s.Err,
 			UserAgent:  "safe-coder/" + version,
 		}), nil

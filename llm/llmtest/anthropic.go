@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -10,15 +11,18 @@ import (
 
 // anthropicFormat is the Anthropic Messages API: POST /v1/messages with
 // x-api-key and anthropic-version headers, JSON or streamed answers, and
-// the {"type":"error","error":{…}} envelope.
-type anthropicFormat struct{}
+// the {"type":"error","error":{…}} envelope. thinking remembers the answers
+// it rendered with thinking blocks, whose turns must come back with them.
+type anthropicFormat struct {
+	thinking *thinkingLog
+}
 
 var _ wireFormat = anthropicFormat{}
 
 func (anthropicFormat) endpoint() string        { return "/v1/messages" }
 func (anthropicFormat) requestIDHeader() string { return "request-id" }
 
-func (anthropicFormat) accept(r *http.Request, body []byte, apiKey string) (scriptedRequest, *rejection) {
+func (f anthropicFormat) accept(r *http.Request, body []byte, apiKey string) (scriptedRequest, *rejection) {
 	if key := r.Header.Get("x-api-key"); key == "" || (apiKey != "" && key != apiKey) {
 		// The problem text never quotes the key: Verify's error ends up in
 		// test logs.
@@ -32,6 +36,9 @@ func (anthropicFormat) accept(r *http.Request, body []byte, apiKey string) (scri
 		return nil, &rejection{status: http.StatusBadRequest, message: fmt.Sprintf("anthropic-version: invalid version %q", v), problem: "unknown anthropic-version " + v}
 	}
 	req, err := decodeRequest(body)
+	if err == nil {
+		err = f.thinking.check(req.Messages)
+	}
 	if err != nil {
 		return nil, &rejection{status: http.StatusBadRequest, message: err.Error(), problem: "invalid request body: " + err.Error()}
 	}
@@ -40,11 +47,16 @@ func (anthropicFormat) accept(r *http.Request, body []byte, apiKey string) (scri
 	return req, nil
 }
 
-func (anthropicFormat) render(resp *llm.Response, req scriptedRequest, newID func(prefix string) string) rendering {
-	m := req.(*MessagesRequest)
+func (f anthropicFormat) render(resp *llm.Response, req scriptedRequest, newID func(prefix string) string) rendering {
+	m, ok := req.(*MessagesRequest)
+	if !ok {
+		panic(fmt.Sprintf("llmtest: the Messages format cannot answer a %T", req))
+	}
 	msg := messageBody(resp, m.Model, newID)
+	f.thinking.record(msg.Content)
 	if m.Stream {
-		return rendering{contentType: "text/event-stream; charset=utf-8", events: streamEvents(msg)}
+		events := streamEvents(msg)
+		return rendering{contentType: "text/event-stream; charset=utf-8", events: events, whole: len(events)}
 	}
 	body, err := json.Marshal(msg)
 	if err != nil {
@@ -72,10 +84,14 @@ func (anthropicFormat) errorAnswer(status int, errType, message, requestID strin
 // streamed reports whether the request asked for an event stream.
 func (r *MessagesRequest) streamed() bool { return r.Stream }
 
-// check runs the turn's Check on the request.
+// check runs the turn's Check on the request. A turn that only has a
+// ChatCheck expected the other format.
 func (r *MessagesRequest) check(t Turn) error {
-	if t.Check == nil {
-		return nil
+	switch {
+	case t.Check != nil:
+		return t.Check(r)
+	case t.ChatCheck != nil:
+		return errors.New("the turn has a ChatCheck for Chat Completions requests, but a Messages request came")
 	}
-	return t.Check(r)
+	return nil
 }

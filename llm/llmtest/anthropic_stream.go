@@ -10,11 +10,13 @@ import (
 // streamEvents renders msg as the Messages API streams it, following the
 // recorded streams: message_start with the input and cache usage and an
 // early output count; per block a content_block_start, deltas and a
-// content_block_stop, text split into a few text_delta events and tool
-// input into an empty then several input_json_delta fragments; a ping
-// after the first block starts; message_delta with the stop reason and the
-// final usage; message_stop. Each data line is padded with trailing spaces,
-// as the real API pads them.
+// content_block_stop, text split into a few text_delta events, tool input
+// into an empty then several input_json_delta fragments, thinking into a
+// few thinking_delta events then one signature_delta (a redacted_thinking
+// block comes whole in its content_block_start); a ping after the first
+// block starts; message_delta with the stop reason and the final usage;
+// message_stop. Each data line is padded with trailing spaces, as the real
+// API pads them.
 func streamEvents(msg wireMessage) [][]byte {
 	var events [][]byte
 	add := func(name string, payload any) {
@@ -58,6 +60,20 @@ func streamEvents(msg wireMessage) [][]byte {
 			for _, f := range fragments {
 				add("content_block_delta", blockEvent{Type: "content_block_delta", Index: i, Delta: jsonDelta{Type: "input_json_delta", PartialJSON: f}})
 			}
+		case wireThinking:
+			add("content_block_start", blockEvent{Type: "content_block_start", Index: i, ContentBlock: thinkingStart{Type: "thinking", Thinking: ""}})
+			if i == 0 {
+				ping()
+			}
+			for _, piece := range split(b.Thinking, 3) {
+				add("content_block_delta", blockEvent{Type: "content_block_delta", Index: i, Delta: thinkingDelta{Type: "thinking_delta", Thinking: piece}})
+			}
+			add("content_block_delta", blockEvent{Type: "content_block_delta", Index: i, Delta: signatureDelta{Type: "signature_delta", Signature: b.Signature}})
+		case wireRedactedThinking:
+			add("content_block_start", blockEvent{Type: "content_block_start", Index: i, ContentBlock: b})
+			if i == 0 {
+				ping()
+			}
 		}
 		add("content_block_stop", blockEvent{Type: "content_block_stop", Index: i})
 	}
@@ -94,6 +110,23 @@ type blockEvent struct {
 type textDelta struct {
 	Type string `json:"type"`
 	Text string `json:"text"`
+}
+
+// thinkingStart is the content_block_start of a thinking block, which
+// carries no signature: that comes last, in a signature_delta.
+type thinkingStart struct {
+	Type     string `json:"type"`
+	Thinking string `json:"thinking"`
+}
+
+type thinkingDelta struct {
+	Type     string `json:"type"`
+	Thinking string `json:"thinking"`
+}
+
+type signatureDelta struct {
+	Type      string `json:"type"`
+	Signature string `json:"signature"`
 }
 
 type jsonDelta struct {

@@ -40,9 +40,12 @@ type Fault struct {
 	Status int
 	// Events is, for FaultResetBody and FaultCut on a streamed answer, how
 	// many complete events are sent before the reset or the end. 0 means
-	// half of them (rounded down, at least one) for FaultResetBody and all
-	// but the final one for FaultCut. It must be less than the number of
-	// events of the answer.
+	// half of them (rounded down, at least one) for FaultResetBody, and
+	// for FaultCut all but the last event the answer needs: message_stop
+	// of an Anthropic stream, the usage chunk (and data: [DONE] after it)
+	// of an OpenAI stream, whose clients may take a clean end after the
+	// usage chunk as the end of the answer. It must be less than the
+	// number of events of the answer.
 	Events int
 }
 
@@ -100,7 +103,7 @@ func (s *Server) serveFault(w http.ResponseWriter, f wireFormat, req scriptedReq
 		if n == 0 {
 			n = max(len(out.events)/2, 1)
 			if fault.Kind == FaultCut {
-				n = len(out.events) - 1
+				n = out.whole - 1
 			}
 		}
 		if n >= len(out.events) {

@@ -146,7 +146,7 @@ func TestFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake := llmtest.NewAnthropic(t, []llmtest.Turn{tt.fault, {Response: full}}, llmtest.Options{})
+			fake := llmtest.New(t, []llmtest.Turn{tt.fault, {Response: full}}, llmtest.Options{})
 			tt.check(t, attempt(t, fake.URL()+"/v1/messages", tt.body))
 			// The fault did not use up the answer: the next attempt gets
 			// it whole, with the same ids.
@@ -168,7 +168,7 @@ func TestFaults(t *testing.T) {
 // attemptAgainst makes one attempt against a fake answering turn.
 func attemptAgainst(t *testing.T, turn llmtest.Turn, reqBody string) rawAttempt {
 	t.Helper()
-	fake := llmtest.NewAnthropic(t, []llmtest.Turn{turn}, llmtest.Options{})
+	fake := llmtest.New(t, []llmtest.Turn{turn}, llmtest.Options{})
 	return attempt(t, fake.URL()+"/v1/messages", reqBody)
 }
 
@@ -200,7 +200,7 @@ func TestFaultEventsBeyondTheAnswer(t *testing.T) {
 func TestFaultsDriveClientRetries(t *testing.T) {
 	t.Parallel()
 	for _, noStream := range []bool{false, true} {
-		fake := llmtest.NewAnthropic(t, []llmtest.Turn{
+		fake := llmtest.New(t, []llmtest.Turn{
 			{Fault: &llmtest.Fault{Kind: llmtest.FaultHTML}},
 			{Fault: &llmtest.Fault{Kind: llmtest.FaultCut}},
 			{Fault: &llmtest.Fault{Kind: llmtest.FaultResetBody}},
@@ -224,7 +224,7 @@ func TestDelay(t *testing.T) {
 		t.Parallel()
 		turn := textTurn("late")
 		turn.Delay = 50 * time.Millisecond
-		fake := llmtest.NewAnthropic(t, []llmtest.Turn{turn}, llmtest.Options{})
+		fake := llmtest.New(t, []llmtest.Turn{turn}, llmtest.Options{})
 		start := time.Now()
 		if a := attempt(t, fake.URL()+"/v1/messages", validBody); a.status != 200 || !strings.Contains(a.body, "late") {
 			t.Errorf("attempt = %+v", a)
@@ -235,7 +235,7 @@ func TestDelay(t *testing.T) {
 	})
 	t.Run("the client gives up", func(t *testing.T) {
 		t.Parallel()
-		fake := llmtest.NewAnthropic(t, []llmtest.Turn{{Status: 529, Delay: time.Minute}, textTurn("next")}, llmtest.Options{})
+		fake := llmtest.New(t, []llmtest.Turn{{Status: 529, Delay: time.Minute}, textTurn("next")}, llmtest.Options{})
 		c := llm.NewAnthropic(llm.AnthropicOptions{BaseURL: fake.URL(), APIKey: testKey, HTTPClient: &http.Client{Timeout: 50 * time.Millisecond},
 			RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 		resp, err := c.Complete(t.Context(), &llm.Request{Model: "m", MaxTokens: 5, Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Part{llm.TextPart("hi")}}}})

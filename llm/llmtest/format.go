@@ -12,13 +12,13 @@ import (
 // wireFormat owns the rest: which requests are valid, how answers and
 // errors look.
 //
-// The Anthropic Messages API is anthropicFormat (anthropic.go). To add the
-// OpenAI Chat Completions API, write a chatFormat in its own files with
-// endpoint "/chat/completions", a *ChatRequest type implementing
-// scriptedRequest (and a Turn field for checks on it), list it in
-// Start's formats, and add Server.ChatRequests filtering accepted requests
-// by type. Faults then work for it unchanged: they cut the rendering that
-// render returns.
+// The Anthropic Messages API is anthropicFormat (anthropic.go), the OpenAI
+// Chat Completions API openAIFormat (openai.go); Start lists both, so one
+// server answers whichever a client speaks, told apart by path. A format
+// has its own request type implementing scriptedRequest (MessagesRequest,
+// ChatRequest), a Turn field for checks on it (Check, ChatCheck) and a
+// Server method listing its accepted requests. Faults work for every
+// format unchanged: they cut the rendering that render returns.
 type wireFormat interface {
 	// endpoint is the path below Options.BasePath the format answers
 	// (POST only), e.g. "/v1/messages".
@@ -70,4 +70,10 @@ type rendering struct {
 	// complete with its terminating blank line; the last one is the
 	// stream's final event.
 	events [][]byte
+	// whole is how many leading events make the answer complete for a
+	// client that takes a clean end of the body as the end of the
+	// stream: all of them for Anthropic, all but data: [DONE] for an
+	// OpenAI stream with a usage chunk. A default cut fault sends one
+	// less, so that it always breaks the answer.
+	whole int
 }

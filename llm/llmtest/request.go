@@ -41,8 +41,9 @@ type Message struct {
 
 // Block is one content block. Which fields are set depends on Type: text
 // (Text), tool_use (ID, Name, Input), tool_result (ToolUseID, Content,
-// IsError), thinking (Text holds the thinking). Image, document and
-// redacted_thinking blocks only carry their Type.
+// IsError), thinking (Text holds the thinking, Signature its signature),
+// redacted_thinking (Data). Image and document blocks only carry their
+// Type.
 type Block struct {
 	Type      string          `json:"type"`
 	Text      string          `json:"text,omitempty"`
@@ -52,6 +53,8 @@ type Block struct {
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 	Content   string          `json:"content,omitempty"` // tool_result text; a block array is joined with "\n\n"
 	IsError   bool            `json:"is_error,omitempty"`
+	Signature string          `json:"signature,omitempty"`
+	Data      string          `json:"data,omitempty"`
 }
 
 // Tool is one tool definition of a MessagesRequest.
@@ -402,11 +405,11 @@ func decodeBlock(path string, raw json.RawMessage) (Block, error) {
 		if b.Text, err = obj.str("thinking", true); err != nil {
 			return Block{}, err
 		}
-		if _, err := obj.str("signature", true); err != nil {
+		if b.Signature, err = obj.str("signature", true); err != nil {
 			return Block{}, err
 		}
 	case "redacted_thinking":
-		if _, err := obj.str("data", true); err != nil {
+		if b.Data, err = obj.str("data", true); err != nil {
 			return Block{}, err
 		}
 	}

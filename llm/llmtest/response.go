@@ -2,6 +2,8 @@ package llmtest
 
 import (
 	"bytes"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 
 	"github.com/safe-coder/safe-coder/llm"
@@ -29,6 +31,17 @@ type wireToolUse struct {
 	ID    string          `json:"id"`
 	Name  string          `json:"name"`
 	Input json.RawMessage `json:"input"`
+}
+
+type wireThinking struct {
+	Type      string `json:"type"`
+	Thinking  string `json:"thinking"`
+	Signature string `json:"signature"`
+}
+
+type wireRedactedThinking struct {
+	Type string `json:"type"`
+	Data string `json:"data"`
 }
 
 type wireUsage struct {
@@ -94,6 +107,8 @@ func messageBody(resp *llm.Response, requestModel string, newID func(prefix stri
 				input = json.RawMessage("{}")
 			}
 			msg.Content = append(msg.Content, wireToolUse{Type: "tool_use", ID: id, Name: p.ToolCall.Name, Input: input})
+		case llm.PartThinking:
+			msg.Content = append(msg.Content, thinkingBlock(*p.Thinking))
 		}
 	}
 	stop := string(resp.StopReason)
@@ -105,6 +120,23 @@ func messageBody(resp *llm.Response, requestModel string, newID func(prefix stri
 	}
 	msg.StopReason = &stop
 	return msg
+}
+
+// thinkingBlock renders a scripted thinking part: a redacted_thinking block
+// when it has redacted data, a thinking block otherwise, signed with the
+// script's signature or, when it has none, one derived from the text, so
+// that every rendering of the answer (a fault's partial one included)
+// carries the same signature.
+func thinkingBlock(t llm.Thinking) any {
+	if t.Redacted != "" {
+		return wireRedactedThinking{Type: "redacted_thinking", Data: t.Redacted}
+	}
+	sig := t.Signature
+	if sig == "" {
+		sum := sha512.Sum512([]byte("llmtest thinking signature\x00" + t.Text))
+		sig = base64.StdEncoding.EncodeToString(sum[:])
+	}
+	return wireThinking{Type: "thinking", Thinking: t.Text, Signature: sig}
 }
 
 // errorBody renders the API's error envelope.

@@ -19,11 +19,15 @@ const maxRequestBody = 32 << 20
 
 // Options configures a fake server.
 type Options struct {
-	// BasePath is the mount prefix, e.g. "/anthropic"; the fake answers
-	// POST BasePath+"/v1/messages" and URL includes it. A non-empty prefix
-	// catches clients that drop the base URL's path.
+	// BasePath is the mount prefix, e.g. "/anthropic" or "/openai/v1";
+	// the fake answers POST BasePath+"/v1/messages" (Anthropic) and POST
+	// BasePath+"/chat/completions" (OpenAI), and URL includes it. A
+	// non-empty prefix catches clients that drop the base URL's path.
 	BasePath string
-	// APIKey is the x-api-key the fake expects; "" accepts any non-empty key.
+	// APIKey is the key the fake expects: in x-api-key from an Anthropic
+	// client, as "Authorization: Bearer <key>" from an OpenAI one. ""
+	// accepts any non-empty x-api-key, and any Authorization header or
+	// none, as a local Ollama server does.
 	APIKey string
 }
 
@@ -64,7 +68,7 @@ func Start(turns []Turn, opts Options) *Server {
 	s := &Server{
 		basePath:  normalizeBasePath(opts.BasePath),
 		apiKey:    opts.APIKey,
-		formats:   []wireFormat{anthropicFormat{}},
+		formats:   []wireFormat{anthropicFormat{thinking: newThinkingLog()}, openAIFormat{}},
 		turns:     slices.Clone(turns),
 		partialOf: partialOf,
 		done:      make(chan struct{}),
@@ -73,9 +77,10 @@ func Start(turns []Turn, opts Options) *Server {
 	return s
 }
 
-// NewAnthropic starts a fake server for the test t. When the test ends it
-// closes the server and fails t if Verify reports a problem.
-func NewAnthropic(t testing.TB, turns []Turn, opts Options) *Server {
+// New starts a fake server for the test t, answering both formats. When
+// the test ends it closes the server and fails t if Verify reports a
+// problem.
+func New(t testing.TB, turns []Turn, opts Options) *Server {
 	t.Helper()
 	s := Start(turns, opts)
 	t.Cleanup(func() {
@@ -87,6 +92,15 @@ func NewAnthropic(t testing.TB, turns []Turn, opts Options) *Server {
 	return s
 }
 
+// NewAnthropic is New, under the name it had when the fake spoke only the
+// Messages API.
+//
+// Deprecated: use New, which answers OpenAI clients too.
+func NewAnthropic(t testing.TB, turns []Turn, opts Options) *Server {
+	t.Helper()
+	return New(t, turns, opts)
+}
+
 func normalizeBasePath(p string) string {
 	p = strings.Trim(p, "/")
 	if p == "" {
@@ -96,7 +110,8 @@ func normalizeBasePath(p string) string {
 }
 
 // URL returns the base URL a client (or a task file's model.base_url)
-// should use: the server's root plus BasePath, without /v1/messages.
+// should use: the server's root plus BasePath, without /v1/messages or
+// /chat/completions.
 func (s *Server) URL() string { return s.srv.URL + s.basePath }
 
 // Requests returns the Messages requests that passed validation, in
@@ -109,6 +124,21 @@ func (s *Server) Requests() []MessagesRequest {
 	for _, r := range s.accepted {
 		if m, ok := r.(*MessagesRequest); ok {
 			out = append(out, *m)
+		}
+	}
+	return out
+}
+
+// ChatRequests returns the Chat Completions requests that passed
+// validation, in arrival order, like Requests. The caller must not modify
+// them.
+func (s *Server) ChatRequests() []ChatRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ChatRequest
+	for _, r := range s.accepted {
+		if c, ok := r.(*ChatRequest); ok {
+			out = append(out, *c)
 		}
 	}
 	return out
@@ -177,12 +207,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	reqID := s.newID("req_01")
 	f := s.route(r.URL.Path)
 	if f == nil || r.Method != http.MethodPost {
-		// The first format words the 404 of a path no format serves.
+		// The 404 is worded by the format whose endpoint the path ends
+		// with (a client that dropped the base path), else the first.
 		var endpoints []string
+		wording := s.formats[0]
 		for _, f := range s.formats {
 			endpoints = append(endpoints, s.basePath+f.endpoint())
+			if strings.HasSuffix(r.URL.Path, f.endpoint()) {
+				wording = f
+			}
 		}
-		s.reject(w, s.formats[0], reqID, &rejection{status: http.StatusNotFound, message: "Not Found",
+		s.reject(w, wording, reqID, &rejection{status: http.StatusNotFound, message: "Not Found",
 			problem: fmt.Sprintf("%s %s: no such endpoint (the fake serves POST %s)", r.Method, r.URL.Path, strings.Join(endpoints, ", "))})
 		return
 	}

@@ -41,7 +41,7 @@ func TestClientAgainstFake(t *testing.T) {
 			},
 		},
 	}
-	fake := llmtest.NewAnthropic(t, turns, llmtest.Options{BasePath: "/anthropic/", APIKey: testKey})
+	fake := llmtest.New(t, turns, llmtest.Options{BasePath: "/anthropic/", APIKey: testKey})
 	if !strings.HasSuffix(fake.URL(), "/anthropic") {
 		t.Errorf("URL() = %q, want the base path", fake.URL())
 	}
@@ -106,7 +106,7 @@ func TestClientAgainstFake(t *testing.T) {
 
 func TestFakeRetriedErrorTurns(t *testing.T) {
 	t.Parallel()
-	fake := llmtest.NewAnthropic(t, []llmtest.Turn{
+	fake := llmtest.New(t, []llmtest.Turn{
 		{Status: 529, Header: map[string]string{"retry-after": "0"}},
 		{Status: 429, ErrorMessage: "slow down", Header: map[string]string{"retry-after-ms": "1"}},
 		textTurn("finally"),
@@ -147,7 +147,7 @@ func TestFakeErrorTurnAnswers(t *testing.T) {
 		t.Run(fmt.Sprintf("%d %s", tt.turn.Status, tt.wantType), func(t *testing.T) {
 			t.Parallel()
 			tt.turn.Header = map[string]string{"x-should-retry": "false"}
-			fake := llmtest.NewAnthropic(t, []llmtest.Turn{tt.turn}, llmtest.Options{})
+			fake := llmtest.New(t, []llmtest.Turn{tt.turn}, llmtest.Options{})
 			a := send(t, http.MethodPost, fake.URL()+"/v1/messages", validBody, nil)
 			errType, message, requestID := a.envelope(t)
 			if a.status != tt.turn.Status || errType != tt.wantType || !strings.Contains(message, tt.wantMessage) {
@@ -192,7 +192,7 @@ func TestFakeSuccessBodyShape(t *testing.T) {
 	if err := json.Unmarshal(data, &recorded); err != nil {
 		t.Fatal(err)
 	}
-	fake := llmtest.NewAnthropic(t, []llmtest.Turn{{Response: &llm.Response{Content: []llm.Part{
+	fake := llmtest.New(t, []llmtest.Turn{{Response: &llm.Response{Content: []llm.Part{
 		llm.TextPart("I'll look."),
 		llm.ToolCallPart(llm.ToolCall{Name: "retrieve_entity_info", Input: json.RawMessage(`{"name":"Alice"}`)}),
 	}}}}, llmtest.Options{})
@@ -321,7 +321,7 @@ func TestFakeVerify(t *testing.T) {
 	})
 }
 
-// recordingTB captures what NewAnthropic reports, to test the cleanup.
+// recordingTB captures what New reports, to test the cleanup.
 type recordingTB struct {
 	testing.TB
 	cleanups []func()
@@ -334,10 +334,10 @@ func (r *recordingTB) Errorf(format string, a ...any) {
 	r.errs = append(r.errs, fmt.Sprintf(format, a...))
 }
 
-func TestNewAnthropicFailsTheTestOnCleanup(t *testing.T) {
+func TestNewFailsTheTestOnCleanup(t *testing.T) {
 	t.Parallel()
 	rec := &recordingTB{TB: t}
-	fake := llmtest.NewAnthropic(rec, []llmtest.Turn{textTurn("never asked")}, llmtest.Options{})
+	fake := llmtest.New(rec, []llmtest.Turn{textTurn("never asked")}, llmtest.Options{})
 	if len(rec.cleanups) != 1 {
 		t.Fatalf("registered %d cleanups, want 1", len(rec.cleanups))
 	}
@@ -367,8 +367,11 @@ func TestStartPanicsOnMalformedScript(t *testing.T) {
 		{"cut without an answer after it", llmtest.Turn{Fault: &llmtest.Fault{Kind: llmtest.FaultCut}}, "a cut fault needs a Response turn after it"},
 		{"negative events", llmtest.Turn{Fault: &llmtest.Fault{Kind: llmtest.FaultResetBody, Events: -1}}, "events is -1"},
 		{"negative delay", llmtest.Turn{Status: 529, Delay: -time.Second}, "negative delay"},
-		{"tool result", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ToolResultPart(llm.ToolResult{CallID: "x"})}}}, `content.0: a response holds text and tool calls`},
-		{"nameless tool call", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ToolCallPart(llm.ToolCall{ID: "x"})}}}, `content.0: a response holds text and tool calls`},
+		{"tool result", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ToolResultPart(llm.ToolResult{CallID: "x"})}}}, `content.0: a response holds text, thinking and tool calls`},
+		{"nameless tool call", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ToolCallPart(llm.ToolCall{ID: "x"})}}}, `content.0: a response holds text, thinking and tool calls`},
+		{"thinking without thinking", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{{Type: llm.PartThinking}}}}, `content.0: a response holds text, thinking and tool calls`},
+		{"redacted thinking with text", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ThinkingPart(llm.Thinking{Text: "a", Redacted: "b"})}}},
+			"content.0: a redacted thinking part has neither text nor signature"},
 		{"bad input", llmtest.Turn{Response: &llm.Response{Content: []llm.Part{llm.ToolCallPart(llm.ToolCall{Name: "x", Input: json.RawMessage(`[1]`)})}}}, "not a JSON object"},
 	}
 	for _, tt := range tests {
@@ -393,7 +396,7 @@ func TestFakeConcurrentRequests(t *testing.T) {
 	for i := range turns {
 		turns[i] = textTurn(fmt.Sprintf("answer %d", i))
 	}
-	fake := llmtest.NewAnthropic(t, turns, llmtest.Options{})
+	fake := llmtest.New(t, turns, llmtest.Options{})
 	c := client(fake)
 	var (
 		wg      sync.WaitGroup

@@ -79,7 +79,7 @@ func TestFakeStreamLikeTheRecording(t *testing.T) {
 	if err := json.Unmarshal(data, &recorded); err != nil {
 		t.Fatal(err)
 	}
-	fake := llmtest.NewAnthropic(t, []llmtest.Turn{{Response: &llm.Response{Content: []llm.Part{
+	fake := llmtest.New(t, []llmtest.Turn{{Response: &llm.Response{Content: []llm.Part{
 		llm.TextPart("I'll calculate the tip and get the waiter's name for you."),
 		llm.ToolCallPart(llm.ToolCall{Name: "calculateTip", Input: json.RawMessage(`{"billAmount": 50, "tipPercentage": 15}`)}),
 		llm.ToolCallPart(llm.ToolCall{Name: "getWaiterName"}),
@@ -143,7 +143,7 @@ func TestFakeStreamRoundTrip(t *testing.T) {
 		StopReason: llm.StopToolUse,
 		Usage:      llm.Usage{InputTokens: 9, OutputTokens: 8, CacheReadTokens: 7, CacheWriteTokens: 6},
 	}
-	fake := llmtest.NewAnthropic(t, []llmtest.Turn{{Response: want}, {Response: &llm.Response{}}}, llmtest.Options{})
+	fake := llmtest.New(t, []llmtest.Turn{{Response: want}, {Response: &llm.Response{}}}, llmtest.Options{})
 	got, err := client(fake).Complete(t.Context(), &llm.Request{Model: "m", MaxTokens: 5, Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Part{llm.TextPart("hi")}}}})
 	if err != nil {
 		t.Fatal(err)

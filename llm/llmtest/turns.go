@@ -17,18 +17,28 @@ import (
 // exactly one HTTP attempt, the next valid one to arrive, and is then used
 // up. Exactly one of Response, Status and Fault is set.
 type Turn struct {
-	// Response is answered as a 200 Messages answer, a JSON body or an
-	// event stream as the request asks. Tool calls with an empty ID get a
-	// generated "toolu_…" id; an empty StopReason becomes tool_use when
-	// there are tool calls and end_turn otherwise; an empty Model is the
-	// request's model; a non-empty ID and RequestID are used as the
-	// message id and the request-id header.
+	// Response is answered as a 200 answer in the request's format, a
+	// JSON body or an event stream as the request asks. Tool calls with an
+	// empty ID get a generated id ("toolu_…", "call_…"); an empty
+	// StopReason becomes tool_use when there are tool calls and end_turn
+	// otherwise; an empty Model is the request's model; a non-empty ID and
+	// RequestID are used as the answer's id and request id header.
+	//
+	// Thinking parts are rendered as Anthropic thinking blocks (signed
+	// with Signature, or a signature derived from the text when it is
+	// empty) and redacted_thinking blocks (when Redacted is set); a later
+	// Messages request that repeats the answer's tool calls must carry
+	// them unchanged, as the API requires. The Chat Completions format has
+	// no thinking and leaves them out.
 	Response *llm.Response
 	// Status is the HTTP status (400 or more) of an error answer.
 	Status int
 	// ErrorType and ErrorMessage fill the error envelope of a Status
 	// answer; empty means the API's usual values for Status (529 →
-	// overloaded_error "Overloaded").
+	// overloaded_error "Overloaded"). In the OpenAI envelope an ErrorType
+	// that ends in "_error" is the type (invalid_request_error), and any
+	// other the code (insufficient_quota, context_length_exceeded), with
+	// the type the API sends with Status.
 	ErrorType, ErrorMessage string
 	// Fault is a failure acted out on the attempt (see FaultKind). A cut
 	// or reset fault needs a Response turn after it, which it renders in
@@ -41,10 +51,13 @@ type Turn struct {
 	// Delay is waited before the entry acts; if the client gives up
 	// meanwhile, the entry is used up all the same.
 	Delay time.Duration
-	// Check, when set, is an extra assertion on the request that this turn
-	// answers. An error fails Verify and is answered with a 400, so the
-	// client stops early.
-	Check func(req *MessagesRequest) error
+	// Check and ChatCheck, when set, are extra assertions on the request
+	// that this turn answers: Check on a Messages request, ChatCheck on a
+	// Chat Completions request. An error fails Verify and is answered
+	// with a 400, so the client stops early. A turn that has a check for
+	// one format only fails when a request of the other format comes.
+	Check     func(req *MessagesRequest) error
+	ChatCheck func(req *ChatRequest) error
 }
 
 // validate reports script errors that no request could make sense of.
@@ -76,8 +89,12 @@ func (t Turn) validate() error {
 			if in := bytes.TrimSpace(p.ToolCall.Input); len(in) > 0 && string(in) != "null" && (in[0] != '{' || !json.Valid(in)) {
 				return fmt.Errorf("content.%d: tool call input is not a JSON object", i)
 			}
+		case p.Type == llm.PartThinking && p.Thinking != nil:
+			if th := p.Thinking; th.Redacted != "" && (th.Text != "" || th.Signature != "") {
+				return fmt.Errorf("content.%d: a redacted thinking part has neither text nor signature", i)
+			}
 		default:
-			return fmt.Errorf("content.%d: a response holds text and tool calls with a name, not %q", i, p.Type)
+			return fmt.Errorf("content.%d: a response holds text, thinking and tool calls with a name, not %q", i, p.Type)
 		}
 	}
 	return nil

@@ -55,7 +55,7 @@ func TestLoadTurns(t *testing.T) {
 	}
 
 	// The loaded script drives a real client through the retries.
-	fake := llmtest.NewAnthropic(t, turns, llmtest.Options{})
+	fake := llmtest.New(t, turns, llmtest.Options{})
 	c := client(fake)
 	req := &llm.Request{Model: "m", MaxTokens: 8, Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Part{llm.TextPart("go")}}}}
 	first, err := c.Complete(t.Context(), req)
@@ -102,7 +102,7 @@ func TestLoadTurnsFaults(t *testing.T) {
 	}
 
 	// The script drives a streaming client through every fault.
-	fake := llmtest.NewAnthropic(t, turns, llmtest.Options{})
+	fake := llmtest.New(t, turns, llmtest.Options{})
 	c := llm.NewAnthropic(llm.AnthropicOptions{BaseURL: fake.URL(), APIKey: testKey, MaxAttempts: 6, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 	resp, err := c.Complete(t.Context(), &llm.Request{Model: "m", MaxTokens: 8, Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Part{llm.TextPart("go")}}}})
 	if err != nil || resp.Message().Text() != "Whole." || resp.Attempts != 6 {

@@ -235,7 +235,7 @@ func TestFakeAcceptsValidVariants(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake := llmtest.NewAnthropic(t, []llmtest.Turn{textTurn("ok")}, llmtest.Options{})
+			fake := llmtest.New(t, []llmtest.Turn{textTurn("ok")}, llmtest.Options{})
 			a := send(t, http.MethodPost, fake.URL()+"/v1/messages", tt.body, nil)
 			if a.status != 200 {
 				t.Fatalf("answer %d %s", a.status, a.body)
