@@ -46,6 +46,9 @@ type AnthropicOptions struct {
 	UserAgent string
 	// Clock measures and waits between attempts; nil means real time.
 	Clock Clock
+	// IdleTimeout is how long an answer's connection may stay silent
+	// before the attempt is abandoned and retried; 0 means 5 minutes.
+	IdleTimeout time.Duration
 	// NoStream asks for whole JSON answers instead of the default
 	// server-sent event stream. Both give the same Response; a stream
 	// keeps a long answer from hitting idle timeouts of proxies on the way.
@@ -84,6 +87,7 @@ func NewAnthropic(opts AnthropicOptions) *Anthropic {
 			RetryWaitMax: opts.RetryWaitMax,
 			Log:          opts.Log,
 			Clock:        opts.Clock,
+			IdleTimeout:  opts.IdleTimeout,
 		}),
 	}
 	a.endpoint, a.endpointErr = messagesEndpoint(opts.BaseURL)

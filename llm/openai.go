@@ -55,6 +55,9 @@ type OpenAIOptions struct {
 	RetryWaitMin, RetryWaitMax time.Duration
 	// Clock measures and waits between attempts; nil means real time.
 	Clock Clock
+	// IdleTimeout is how long an answer's connection may stay silent
+	// before the attempt is abandoned and retried; 0 means 5 minutes.
+	IdleTimeout time.Duration
 	// Log receives one line per retry; nil discards them.
 	Log io.Writer
 	// UserAgent is sent as the User-Agent header; "" means "safe-coder".
@@ -105,6 +108,7 @@ func NewOpenAI(opts OpenAIOptions) *OpenAI {
 			RetryWaitMax: opts.RetryWaitMax,
 			Log:          opts.Log,
 			Clock:        opts.Clock,
+			IdleTimeout:  opts.IdleTimeout,
 		}),
 	}
 	var u *url.URL

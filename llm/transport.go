@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -17,6 +18,7 @@ const (
 	defaultMaxAttempts  = 5
 	defaultRetryWaitMin = time.Second
 	defaultRetryWaitMax = 60 * time.Second
+	defaultIdleTimeout  = 5 * time.Minute
 )
 
 // maxResponseBody bounds a successful answer, streamed or not. A model turn
@@ -33,6 +35,10 @@ type transportOptions struct {
 	RetryWaitMin, RetryWaitMax time.Duration
 	Log                        io.Writer // one line per retry; nil discards them
 	Clock                      Clock     // nil: real time
+	// IdleTimeout bounds the silence inside an answer's body: a stream
+	// that sends nothing (not even a ping) for this long is a dead
+	// connection, and the attempt is retried as a broken answer. 0: 5m.
+	IdleTimeout time.Duration
 }
 
 // transport is the retrying POST under every HTTP provider. It is safe for
@@ -77,6 +83,9 @@ func newTransport(opts transportOptions) *transport {
 	}
 	if opts.Clock == nil {
 		opts.Clock = realClock{}
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = defaultIdleTimeout
 	}
 	return &transport{opts: opts}
 }
@@ -156,7 +165,9 @@ func (c *call) send(url string, header http.Header, body []byte) (*http.Response
 // a server that keeps the stream open must not hold the answer back.
 func (c *call) decode(resp *http.Response) (*Response, error) {
 	defer resp.Body.Close()
-	out, err := c.wire.decode(resp.Header, &limitedReader{r: resp.Body, left: maxResponseBody})
+	idle := newIdleReader(resp.Body, c.t.opts.IdleTimeout)
+	defer idle.stop()
+	out, err := c.wire.decode(resp.Header, &limitedReader{r: idle, left: maxResponseBody})
 	if err != nil {
 		return nil, err
 	}
@@ -250,6 +261,40 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	l.left -= int64(n)
 	return n, err
 }
+
+// idleReader closes the body when no Read has returned for d, so a
+// connection that went silent (a half-open TCP connection, a stalled proxy)
+// fails the attempt instead of hanging the run until its timeout. Real time,
+// not the injectable clock: it guards against the network, not the backoff.
+type idleReader struct {
+	r     io.ReadCloser
+	d     time.Duration
+	timer *time.Timer
+	fired atomic.Bool
+}
+
+func newIdleReader(r io.ReadCloser, d time.Duration) *idleReader {
+	ir := &idleReader{r: r, d: d}
+	ir.timer = time.AfterFunc(d, func() {
+		ir.fired.Store(true)
+		r.Close()
+	})
+	return ir
+}
+
+func (ir *idleReader) Read(p []byte) (int, error) {
+	n, err := ir.r.Read(p)
+	if ir.fired.Load() {
+		return n, fmt.Errorf("%w: no data for %s", errIdle, ir.d)
+	}
+	ir.timer.Reset(ir.d)
+	return n, err
+}
+
+func (ir *idleReader) stop() { ir.timer.Stop() }
+
+// errIdle marks an answer abandoned because its connection went silent.
+var errIdle = errors.New("the connection went silent")
 
 func orNone(id string) string {
 	if id == "" {
