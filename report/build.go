@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"context"
 	"database/sql"
 	"errors"
@@ -101,7 +102,7 @@ func (l *loaded) loadTasks(ctx context.Context, tx *sql.Tx, runID string) error 
 	for rows.Next() {
 		var (
 			id                int64
-			t                 = TaskReport{Steps: []StepReport{}}
+			t                 = TaskReport{Steps: []StepReport{}, Denied: []DeniedCall{}}
 			started, finished sql.NullInt64
 		)
 		if err := rows.Scan(&id, &t.Name, &t.Status, &t.Limit, &started, &finished, &t.Approval,
@@ -201,7 +202,7 @@ func (l *loaded) loadSteps(ctx context.Context, tx *sql.Tx, runID string) error 
 }
 
 func (l *loaded) loadToolCalls(ctx context.Context, tx *sql.Tx, runID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT c.step_id, c.tool, c.outcome FROM tool_calls c
+	rows, err := tx.QueryContext(ctx, `SELECT c.step_id, c.seq, c.tool, c.outcome, c.input, c.rule, c.reason FROM tool_calls c
 		JOIN steps s ON s.id = c.step_id JOIN tasks t ON t.id = s.task_id
 		WHERE t.run_id = ? ORDER BY c.step_id, c.seq`, runID)
 	if err != nil {
@@ -210,17 +211,20 @@ func (l *loaded) loadToolCalls(ctx context.Context, tx *sql.Tx, runID string) er
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			stepID        int64
-			tool, outcome string
+			stepID                           int64
+			seq                              int
+			tool, outcome, input, rule, why string
 		)
-		if err := rows.Scan(&stepID, &tool, &outcome); err != nil {
+		if err := rows.Scan(&stepID, &seq, &tool, &outcome, &input, &rule, &why); err != nil {
 			return fmt.Errorf("read tool call: %w", err)
 		}
 		at := l.stepIdx[stepID]
-		st := &l.report.Tasks[at[0]].Steps[at[1]]
+		task := &l.report.Tasks[at[0]]
+		st := &task.Steps[at[1]]
 		st.Tools = append(st.Tools, tool)
 		if outcome == OutcomeDenied {
 			st.Denials++
+			task.Denied = append(task.Denied, DeniedCall{Step: st.Step, Seq: seq, Tool: tool, Input: rawInput(input), Rule: rule, Reason: why})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -329,4 +333,14 @@ func span(started, finished sql.NullInt64) (start, finish string, durationMS int
 
 func timestamp(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano)
+}
+
+// rawInput returns a stored tool input as JSON; input that is not valid JSON
+// (the model's mistake, kept as sent) becomes a JSON string.
+func rawInput(input string) json.RawMessage {
+	if json.Valid([]byte(input)) {
+		return json.RawMessage(input)
+	}
+	b, _ := json.Marshal(input)
+	return b
 }

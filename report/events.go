@@ -140,8 +140,9 @@ const (
 )
 
 // ToolCallFinished records how a tool call ended. Outcome is one of
-// OutcomeOK, OutcomeError, OutcomeDenied or OutcomeNotRun; Reason names the
-// rule or approval mode that denied a call.
+// OutcomeOK, OutcomeError, OutcomeDenied or OutcomeNotRun; Reason says why
+// a call was denied or not run, and Rule names the policy rule that denied
+// it ("" when the approval mode or a built-in default decided).
 type ToolCallFinished struct {
 	RunID, Task string
 	Step, Seq   int
@@ -149,6 +150,7 @@ type ToolCallFinished struct {
 	Outcome     string
 	Summary     string
 	Reason      string
+	Rule        string
 }
 
 // Usage counts the tokens of one model turn. InputTokens excludes cached

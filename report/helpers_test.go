@@ -60,12 +60,21 @@ func message(role, text string) json.RawMessage {
 }
 
 // toolCall returns the started and finished events of one call.
+// A bash call asks for a command, the other tools for greet.go; a denied
+// call is denied by a rule.
 func toolCall(run, task string, step, seq int, tool, outcome, reason string, start time.Time) []Event {
+	input, summary, rule := `{"path":"greet.go"}`, tool+" greet.go", ""
+	if tool == "bash" {
+		input, summary = `{"command":"rm -rf build"}`, "bash rm -rf build"
+	}
+	if outcome == OutcomeDenied {
+		rule = "deny: bash(rm *)"
+	}
 	return []Event{
 		ToolCallStarted{RunID: run, Task: task, Step: step, Seq: seq, CallID: "call_" + tool,
-			Tool: tool, Input: json.RawMessage(`{"path":"greet.go"}`), StartedAt: start},
+			Tool: tool, Input: json.RawMessage(input), StartedAt: start},
 		ToolCallFinished{RunID: run, Task: task, Step: step, Seq: seq, FinishedAt: start.Add(100 * time.Millisecond),
-			Outcome: outcome, Summary: tool + " greet.go", Reason: reason},
+			Outcome: outcome, Summary: summary, Reason: reason, Rule: rule},
 	}
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -136,6 +137,17 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 	}
 
 	fmt.Fprintf(b, "Tool calls: %s\n\n", toolCallsLine(t.Stats))
+	if len(t.Denied) > 0 {
+		b.WriteString("Denied by policy:\n\n")
+		for _, d := range t.Denied {
+			by := d.Reason
+			if d.Rule != "" {
+				by = code(d.Rule)
+			}
+			fmt.Fprintf(b, "- step %d: %s %s — %s\n", d.Step, d.Tool, code(truncate(deniedTarget(d.Input), 120)), oneLineText(by))
+		}
+		b.WriteString("\n")
+	}
 	if t.FinalMessage != "" {
 		b.WriteString("Final message:\n\n")
 		b.WriteString(blockquote(truncate(t.FinalMessage, finalMessageLimit)))
@@ -235,3 +247,19 @@ func humanDuration(ms int64) string {
 	}
 	return fmt.Sprintf("%dh%02dm%02ds", secs/3600, secs/60%60, secs%60)
 }
+
+// deniedTarget is what a denied call asked for, as people read it: the
+// command or path of its input, or the input itself.
+func deniedTarget(input json.RawMessage) string {
+	var in map[string]any
+	if json.Unmarshal(input, &in) == nil {
+		for _, key := range []string{"command", "path", "pattern"} {
+			if v, ok := in[key].(string); ok {
+				return v
+			}
+		}
+	}
+	return string(input)
+}
+
+func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -309,8 +309,8 @@ func recordToolCallFinished(ctx context.Context, tx *sql.Tx, e ToolCallFinished)
 	case c.finished:
 		return fmt.Errorf("tool call %d of step %d of task %q: %w", e.Seq, e.Step, e.Task, ErrFinished)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE tool_calls SET finished_at = ?, outcome = ?, summary = ?, reason = ?
-		WHERE id = ?`, ms(e.FinishedAt), e.Outcome, e.Summary, e.Reason, c.id)
+	_, err = tx.ExecContext(ctx, `UPDATE tool_calls SET finished_at = ?, outcome = ?, summary = ?, reason = ?, rule = ?
+		WHERE id = ?`, ms(e.FinishedAt), e.Outcome, e.Summary, e.Reason, e.Rule, c.id)
 	if err != nil {
 		return fmt.Errorf("update tool call %d of step %d of task %q: %w", e.Seq, e.Step, e.Task, err)
 	}

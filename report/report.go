@@ -73,9 +73,26 @@ type TaskReport struct {
 	FinishedAt     string       `json:"finished_at"`
 	DurationMS     int64        `json:"duration_ms"`
 	Steps          []StepReport `json:"steps"`
-	Stats          Stats        `json:"stats"`
-	FinalMessage   string       `json:"final_message"`
-	Error          string       `json:"error"`
+	// Denied lists every call the policy denied, with what it asked for
+	// and the rule or reason that refused it.
+	Denied       []DeniedCall `json:"denied_calls"`
+	Stats        Stats        `json:"stats"`
+	FinalMessage string       `json:"final_message"`
+	Error        string       `json:"error"`
+}
+
+// DeniedCall is one tool call the policy refused.
+type DeniedCall struct {
+	Step int    `json:"step"`
+	Seq  int    `json:"seq"`
+	Tool string `json:"tool"`
+	// Input is the call's input as the model sent it, e.g.
+	// {"command":"git push origin main"}.
+	Input json.RawMessage `json:"input"`
+	// Rule is the deny or allow rule that decided; "" when the approval
+	// mode or a built-in default did.
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
 }
 
 // ModelInfo names the model a task talked to.

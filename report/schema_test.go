@@ -69,6 +69,13 @@ func (d schemaDoc) agree(path string, typ reflect.Type, raw map[string]any) []st
 		}
 		return nil
 	}
+	if typ == reflect.TypeFor[json.RawMessage]() {
+		// Any JSON value: the schema must not constrain its type.
+		if _, ok := node["type"]; ok {
+			return []string{fmt.Sprintf("%s: schema type %v, Go json.RawMessage takes any JSON value", path, node["type"])}
+		}
+		return nil
+	}
 	switch typ.Kind() {
 	case reflect.String:
 		return typeIs("string")
