@@ -23,10 +23,7 @@ type anthropicStreamEvent struct {
 	ContentBlock *anthropicResponseBlock `json:"content_block"` // content_block_start
 	Delta        *anthropicStreamDelta   `json:"delta"`         // content_block_delta, message_delta
 	Usage        *anthropicUsage         `json:"usage"`         // message_delta
-	Error        *struct {
-		Type    string `json:"type"`
-		Message string `json:"message"`
-	} `json:"error"` // error
+	Error        *anthropicErrorBody     `json:"error"`         // error
 }
 
 // anthropicStreamDelta holds both kinds of delta: a content block's
@@ -111,7 +108,7 @@ func (s *anthropicStream) apply(data []byte) error {
 			Err: providerError{
 				Type:       ev.Error.Type,
 				Message:    ev.Error.Message,
-				SpendLimit: mentionsSpendLimit(ev.Error.Type),
+				SpendLimit: mentionsSpendLimit(ev.Error.Type, ev.Error.code()),
 			},
 		}
 	case "message_start":

@@ -378,12 +378,27 @@ func anthropicStopReason(s string) StopReason {
 }
 
 type anthropicErrorEnvelope struct {
-	Type  string `json:"type"`
-	Error *struct {
-		Type    string `json:"type"`
-		Message string `json:"message"`
-	} `json:"error"`
-	RequestID string `json:"request_id"`
+	Type      string              `json:"type"`
+	Error     *anthropicErrorBody `json:"error"`
+	RequestID string              `json:"request_id"`
+}
+
+// anthropicErrorBody is the error object of an envelope or an error event.
+// Details.ErrorCode refines the type: a rate_limit_error whose code is
+// enforced_spend_limit_reached is the monthly spend cap, not a rate limit.
+type anthropicErrorBody struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+	Details *struct {
+		ErrorCode string `json:"error_code"`
+	} `json:"details"`
+}
+
+func (e *anthropicErrorBody) code() string {
+	if e.Details == nil {
+		return ""
+	}
+	return e.Details.ErrorCode
 }
 
 // anthropicWire reads the Messages API's answers for the transport: whole
@@ -404,7 +419,7 @@ func (anthropicWire) parseError(header http.Header, body []byte) providerError {
 			Type:       env.Error.Type,
 			Message:    env.Error.Message,
 			RequestID:  env.RequestID,
-			SpendLimit: mentionsSpendLimit(env.Error.Type),
+			SpendLimit: mentionsSpendLimit(env.Error.Type, env.Error.code()),
 		}
 	}
 	return providerError{Message: describeErrorBody(header.Get("content-type"), body)}

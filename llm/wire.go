@@ -68,11 +68,13 @@ func (e *answerError) Error() string {
 }
 
 // mentionsSpendLimit reports whether any of an error's type or code fields
-// names a quota or billing limit.
+// names a quota, billing or spend limit (OpenAI's insufficient_quota,
+// Anthropic's enforced_spend_limit_reached): retrying those only fails
+// again until someone raises the limit.
 func mentionsSpendLimit(fields ...string) bool {
 	for _, f := range fields {
 		f = strings.ToLower(f)
-		if strings.Contains(f, "quota") || strings.Contains(f, "billing") {
+		if strings.Contains(f, "quota") || strings.Contains(f, "billing") || strings.Contains(f, "spend_limit") {
 			return true
 		}
 	}

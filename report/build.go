@@ -1,9 +1,9 @@
 package report
 
 import (
-	"encoding/json"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -211,8 +211,8 @@ func (l *loaded) loadToolCalls(ctx context.Context, tx *sql.Tx, runID string) er
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			stepID                           int64
-			seq                              int
+			stepID                          int64
+			seq                             int
 			tool, outcome, input, rule, why string
 		)
 		if err := rows.Scan(&stepID, &seq, &tool, &outcome, &input, &rule, &why); err != nil {
