@@ -8,12 +8,26 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// StepCommit describes one agent step for its commit message.
+// StepCommit describes one agent step for its commit message, and what
+// its changes must pass to be committed.
 type StepCommit struct {
 	Step  int      // 1-based step number; 0 is the session snapshot
 	Tools []string // tools executed in the step; the subject lists each once, in order
 	Calls []string // one summary line per call, for the body
+
+	// Check, when set, is called with the repo-relative slash path and
+	// the full content of every file the step adds or modifies (a
+	// symlink's content is its target), before that content is stored.
+	// An error refuses the whole step: see CommitStep. Files whose
+	// content did not change (a touch, a chmod) and deleted files are not
+	// checked. With Check set every such file is read into memory whole,
+	// once, instead of being streamed.
+	Check ContentCheck
 }
+
+// ContentCheck vets the content of a file a step added or modified; an
+// error refuses the step. The runner's check finds its secret values.
+type ContentCheck func(path string, data []byte) error
 
 // Commit is the result of committing a step.
 type Commit struct {
@@ -33,6 +47,13 @@ type Commit struct {
 // when a git command holds the index. In the rare failure after the branch
 // moved (the index could not be replaced), the returned Commit still names
 // the commit that was made.
+//
+// When c.Check refuses a file the error wraps ErrRefused and the check's
+// own error and names the path, and the step is not committed at all, not
+// even its clean files: the index, the branch and HEAD stay as they were,
+// the changes stay in the work tree, and the refused content is never
+// written to the object database. (Blobs of clean files staged before the
+// refusal may remain as unreachable objects, which git gc removes.)
 func (s *Session) CommitStep(ctx context.Context, c StepCommit) (Commit, error) {
 	if err := ctx.Err(); err != nil {
 		return Commit{}, err
@@ -43,7 +64,7 @@ func (s *Session) CommitStep(ctx context.Context, c StepCommit) (Commit, error) 
 	if err := s.verifyHead(); err != nil {
 		return Commit{}, err
 	}
-	commit, err := s.commitWorkTree(ctx, stepMessage(s.runID, s.task, c))
+	commit, err := s.commitWorkTree(ctx, stepMessage(s.runID, s.task, c), c.Check)
 	if err != nil {
 		return commit, fmt.Errorf("commit step %d: %w", c.Step, err)
 	}
@@ -74,11 +95,12 @@ func movedMessage(e *refMovedError) string {
 	return e.Error() + "; a commit, reset or branch deletion was made outside safe-coder"
 }
 
-// commitWorkTree stages the work tree and, if its tree differs from the
-// session head's, commits it with message and moves the branch. The index
-// lock is held throughout and committed only after the branch moved, as
-// `git commit` does: if anything fails the index is left as it was.
-func (s *Session) commitWorkTree(ctx context.Context, message string) (Commit, error) {
+// commitWorkTree stages the work tree, vetting changed content with check
+// when it is set, and, if its tree differs from the session head's,
+// commits it with message and moves the branch. The index lock is held
+// throughout and committed only after the branch moved, as `git commit`
+// does: if anything fails the index is left as it was.
+func (s *Session) commitWorkTree(ctx context.Context, message string, check ContentCheck) (Commit, error) {
 	r := s.repo
 	lf, err := r.lockIndex()
 	if err != nil {
@@ -86,7 +108,7 @@ func (s *Session) commitWorkTree(ctx context.Context, message string) (Commit, e
 	}
 	defer func() { _ = lf.rollback() }()
 
-	st, err := r.stage(ctx, true)
+	st, err := r.stage(ctx, stageOptions{store: true, check: check})
 	if err != nil {
 		return Commit{}, err
 	}

@@ -1,6 +1,8 @@
 // Package gitsafety makes git the safety net of a safe-coder run: it opens
 // and locks the repository, creates the run branch, snapshots a dirty work
-// tree, and records every agent step as a commit with trailers.
+// tree, records every agent step as a commit with trailers, refuses a step
+// whose content fails the runner's check, and fingerprints the files
+// (config, hooks, protected paths) a command must not change.
 //
 // Only go-git's storage and format packages and the standard library touch
 // the repository; the git CLI is never run. Staging is done by this package
@@ -31,6 +33,11 @@
 //     .git/info/exclude and core.excludesFile are honoured. Files that are
 //     already tracked are staged even when an ignore rule matches them, as git
 //     does.
+//   - A step refused by its content check (StepCommit.Check) commits
+//     nothing, not even its clean files, moves no ref, leaves the index as
+//     it was, and never writes the refused content to the object database.
+//   - Fingerprint only reads, never follows a symlink, and never enters a
+//     directory named .git in the work tree.
 //   - Submodules (gitlinks) are never rewritten, nested repositories are never
 //     added, and paths whose git attributes name a filter (Git LFS) are never
 //     re-staged, because their clean filter cannot be run without git.

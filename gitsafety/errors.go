@@ -36,6 +36,10 @@ var (
 	// ErrDirtyTree is returned by Begin when it must check out another
 	// commit but the work tree has changes that the checkout would lose.
 	ErrDirtyTree = errors.New("work tree has uncommitted changes")
+
+	// ErrRefused is returned by CommitStep when StepCommit.Check refuses
+	// the content of a file; nothing of the step was committed.
+	ErrRefused = errors.New("step refused")
 )
 
 // errChangedWhileReading means a file changed while it was being staged (it

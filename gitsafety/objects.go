@@ -177,3 +177,41 @@ func (r *Repo) fileBlob(abs string, lst fs.FileInfo, store bool) (plumbing.Hash,
 	}
 	return h, st, nil
 }
+
+// readBlobContent returns the blob content of the work-tree file at abs (lst
+// is its Lstat): a symlink's target, or a regular file's bytes, read whole
+// through a descriptor that refuses a symlink swapped in meanwhile. The
+// stat it returns is taken from that descriptor, so it describes the bytes
+// read.
+func readBlobContent(abs string, lst fs.FileInfo) ([]byte, fs.FileInfo, error) {
+	if lst.Mode()&fs.ModeSymlink != 0 {
+		target, err := os.Readlink(abs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read symlink %s: %w", abs, err)
+		}
+		return []byte(target), lst, nil
+	}
+	f, err := os.OpenFile(abs, os.O_RDONLY|openNoFollow, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stage %s: %w", abs, err)
+	}
+	defer func() { _ = f.Close() }()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("stage %s: %w", abs, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("stage %s: %w", abs, errChangedWhileReading)
+	}
+	data := make([]byte, st.Size())
+	if n, err := io.ReadFull(f, data); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("read %d of %d bytes: %w", n, st.Size(), errChangedWhileReading)
+		}
+		return nil, nil, fmt.Errorf("stage %s: %w", abs, err)
+	}
+	if grew(f) {
+		return nil, nil, fmt.Errorf("stage %s: %w", abs, errChangedWhileReading)
+	}
+	return data, st, nil
+}

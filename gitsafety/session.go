@@ -133,7 +133,7 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 	}
 	// A checked-out From is clean by construction: nothing to snapshot.
 	if opts.Snapshot && from == headHash {
-		c, err := s.commitWorkTree(ctx, snapshotMessage(s.runID, s.task))
+		c, err := s.commitWorkTree(ctx, snapshotMessage(s.runID, s.task), nil)
 		if err != nil {
 			// Nothing but HEAD and the new branch changed: put them back so
 			// the repository is as the user left it.
@@ -247,7 +247,7 @@ func (r *Repo) branchAndCheckout(ctx context.Context, branch plumbing.ReferenceN
 	}
 	defer func() { _ = lf.rollback() }()
 
-	current, err := r.stage(ctx, false)
+	current, err := r.stage(ctx, stageOptions{})
 	if err != nil {
 		return err
 	}

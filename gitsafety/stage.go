@@ -1,6 +1,7 @@
 package gitsafety
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
@@ -39,6 +41,7 @@ type staged struct {
 type stager struct {
 	r         *Repo
 	store     bool // write blobs; false only hashes (the dirty check)
+	check     ContentCheck
 	trustExec bool
 	attrs     *filterAttrs
 	indexTime time.Time
@@ -52,9 +55,18 @@ type stager struct {
 	changed bool
 }
 
-// stage computes what `git add -A` would stage. With store set, the blobs of
-// new and modified files are written to the object database.
-func (r *Repo) stage(ctx context.Context, store bool) (*staged, error) {
+// stageOptions says what a staging pass does besides computing the index.
+type stageOptions struct {
+	// store writes the blobs of new and modified files to the object
+	// database; without it they are only hashed (the dirty check).
+	store bool
+	// check, when set, vets the content of every added or modified file
+	// before its blob is stored; see StepCommit.Check.
+	check ContentCheck
+}
+
+// stage computes what `git add -A` would stage.
+func (r *Repo) stage(ctx context.Context, opts stageOptions) (*staged, error) {
 	cfg, err := r.loadConfig()
 	if err != nil {
 		return nil, err
@@ -73,7 +85,8 @@ func (r *Repo) stage(ctx context.Context, store bool) (*staged, error) {
 	}
 	s := &stager{
 		r:          r,
-		store:      store,
+		store:      opts.store,
+		check:      opts.check,
 		trustExec:  cfg.trustExecutableBit(),
 		attrs:      attrs,
 		indexTime:  idx.ModTime,
@@ -263,7 +276,11 @@ func (s *stager) stageTracked(p string, fi fs.FileInfo) (kept bool, err error) {
 		s.out = append(s.out, e)
 		return true, nil
 	}
-	h, st, err := s.r.fileBlob(s.r.abs(p), fi, s.store)
+	var staged *plumbing.Hash
+	if e != nil {
+		staged = &e.Hash
+	}
+	h, st, err := s.blob(p, fi, staged)
 	if err != nil {
 		return false, err
 	}
@@ -286,13 +303,41 @@ func (s *stager) stageNew(p string) error {
 	if err != nil || filtered {
 		return err
 	}
-	h, st, err := s.r.fileBlob(s.r.abs(p), fi, s.store)
+	h, st, err := s.blob(p, fi, nil)
 	if err != nil {
 		return err
 	}
 	s.out = append(s.out, newEntry(p, h, mode, st))
 	s.changed = true
 	return nil
+}
+
+// blob hashes the work-tree file or symlink p (fi is its Lstat) and, when
+// the pass stores, writes its blob. staged is the blob the index holds for
+// p, nil for a path it does not track. With a check set, content that
+// differs from staged is vetted first and a refusal stores nothing: the
+// blob of a refused file never reaches the object database.
+func (s *stager) blob(p string, fi fs.FileInfo, staged *plumbing.Hash) (plumbing.Hash, fs.FileInfo, error) {
+	abs := s.r.abs(p)
+	if s.check == nil {
+		return s.r.fileBlob(abs, fi, s.store)
+	}
+	data, st, err := readBlobContent(abs, fi)
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	h := plumbing.ComputeHash(plumbing.BlobObject, data)
+	if staged == nil || *staged != h {
+		if err := s.check(p, data); err != nil {
+			return plumbing.ZeroHash, nil, fmt.Errorf("%w: %s: %w", ErrRefused, p, err)
+		}
+	}
+	if s.store {
+		if err := s.r.storeIfMissing(h, plumbing.BlobObject, int64(len(data)), bytes.NewReader(data)); err != nil {
+			return plumbing.ZeroHash, nil, fmt.Errorf("stage %s: %w", abs, err)
+		}
+	}
+	return h, st, nil
 }
 
 // modeOf is the git mode for fi; ok is false for what git cannot track

@@ -43,6 +43,21 @@ type Policy interface {
 	Decide(call llm.ToolCall) policy.Decision
 }
 
+// Secrets keeps secret values out of what the run hands on. Redact
+// replaces known secret values and token-shaped strings in tool output
+// before the model, the store or a log sees it; Find reports whether file
+// content holds a known secret value, and describes it without quoting it.
+type Secrets interface {
+	Redact(s string) string
+	Find(data []byte) (string, bool)
+}
+
+// Guard fingerprints what no command may change unseen: .git/config, the
+// hooks, the protected paths. Diff of two fingerprints lists what changed.
+type Guard interface {
+	Fingerprint(ctx context.Context) (gitsafety.Fingerprint, error)
+}
+
 // Deps are the outside world of one task run.
 type Deps struct {
 	Model    Model
@@ -50,6 +65,11 @@ type Deps struct {
 	Recorder Recorder
 	Tools    Toolbox
 	Policy   Policy
+	// Secrets redacts tool output and refuses commits holding secrets;
+	// nil redacts nothing.
+	Secrets Secrets
+	// Guard is checked around every bash call; nil checks nothing.
+	Guard Guard
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Log receives progress lines for people (stderr in the CLI); nil

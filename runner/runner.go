@@ -48,6 +48,8 @@ func Run(ctx context.Context, cfg Config, deps Deps) Result {
 	if res.Status == "" {
 		res.Status = StatusError
 	}
+	// The final message goes into reports and pull requests.
+	res.FinalMessage = l.redact(res.FinalMessage)
 	recErr := l.recErr
 	l.recErr = nil // the finish record is attempted even after an earlier failure
 	fin := report.TaskFinished{
@@ -119,7 +121,9 @@ func (l *loop) addMessage(ctx context.Context, step int, msg llm.Message) {
 	} else {
 		l.history = append(l.history, msg)
 	}
-	content, err := json.Marshal(msg)
+	// The store gets the message with secret values redacted: a model that
+	// somehow learned one must not make the state database a copy of it.
+	content, err := json.Marshal(l.redactMessage(msg))
 	if err != nil {
 		l.recErr = fmt.Errorf("encode message: %w", err)
 		return

@@ -96,11 +96,22 @@ type fakeGit struct {
 	commits []gitsafety.StepCommit
 	err     error
 	head    string
+	// content is what the step's changed files hold, shown to the
+	// commit's Check as real staging would.
+	content map[string]string
 }
 
 func (g *fakeGit) CommitStep(_ context.Context, c gitsafety.StepCommit) (gitsafety.Commit, error) {
 	if g.err != nil {
 		return gitsafety.Commit{}, g.err
+	}
+	for path, data := range g.content {
+		if c.Check == nil {
+			continue
+		}
+		if err := c.Check(path, []byte(data)); err != nil {
+			return gitsafety.Commit{}, fmt.Errorf("%w: %w", gitsafety.ErrRefused, err)
+		}
 	}
 	g.commits = append(g.commits, c)
 	g.head = fmt.Sprintf("%040d", len(g.commits))
@@ -188,7 +199,7 @@ func (f *fixture) run(t *testing.T, ctx context.Context) Result {
 // runWith runs the fixture's task with other tools.
 func (f *fixture) runWith(t *testing.T, ctx context.Context, box Toolbox) Result {
 	t.Helper()
-	pol, err := policy.New(policy.Mode(f.cfg.Task.Approval), f.cfg.Task.Tools)
+	pol, err := policy.New(policy.Options{Mode: policy.Mode(f.cfg.Task.Approval), Tools: f.cfg.Task.Tools, Allow: f.cfg.Task.Allow, Deny: f.cfg.Task.Deny})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +374,7 @@ func TestRunCancelled(t *testing.T) {
 	)
 	// Cancel while the tool runs, as a signal would.
 	box := &cancellingTools{inner: f.tools, cancel: func() { cancel(errors.New("SIGTERM")) }}
-	pol, _ := policy.New(policy.ModeAutoEdit, f.cfg.Task.Tools)
+	pol, _ := policy.New(policy.Options{Mode: policy.ModeAutoEdit, Tools: f.cfg.Task.Tools})
 	res := Run(ctx, f.cfg, Deps{Model: f.model, Git: f.git, Recorder: f.rec, Tools: box, Policy: pol})
 	if res.Status != StatusCancelled || !strings.Contains(res.Err.Error(), "SIGTERM") {
 		t.Fatalf("result %+v", res)

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -115,11 +117,21 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 	case resp.StopReason == llm.StopMaxTokens:
 		skip = fmt.Sprintf("not run: your answer was cut off at max_output_tokens (%d) while you wrote the tool calls, so this call may be incomplete and was not executed. Repeat it in smaller pieces (e.g. several edit_file calls instead of one large write_file).", cfg.Task.Model.MaxOutputTokens)
 	}
-	results, executed, lines, mayWrite := l.runCalls(ctx, keep, step, calls, skip)
+	ran := l.runCalls(ctx, keep, step, calls, skip)
+	if ran.violation != nil {
+		// Something no command may touch changed: nothing of this step
+		// is committed, and the run stops for a human to look.
+		finish(gitsafety.Commit{})
+		return stopWith(StatusPolicyViolation, fmt.Errorf("step %d: %w; nothing of this step was committed", step, ran.violation))
+	}
 
 	var commit gitsafety.Commit
-	if mayWrite {
-		commit, err = l.deps.Git.CommitStep(keep, gitsafety.StepCommit{Step: step, Tools: executed, Calls: lines})
+	if ran.mayWrite {
+		commit, err = l.deps.Git.CommitStep(keep, gitsafety.StepCommit{Step: step, Tools: ran.executed, Calls: ran.lines, Check: l.secretCheck})
+		if errors.Is(err, gitsafety.ErrRefused) {
+			finish(gitsafety.Commit{})
+			return stopWith(StatusPolicyViolation, fmt.Errorf("step %d: %w; the changes stay uncommitted in the work tree", step, err))
+		}
 		if err != nil {
 			// The tool results never reach the model: the conversation
 			// ends here, and the history stays consistent in the store.
@@ -130,7 +142,7 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 			l.logf("step %d: commit %s (%s)", step, shortSHA(commit.SHA), plural(len(commit.Files), "file"))
 		}
 	}
-	l.addMessage(keep, step, llm.Message{Role: llm.RoleUser, Content: results})
+	l.addMessage(keep, step, llm.Message{Role: llm.RoleUser, Content: ran.results})
 	finish(commit)
 
 	if res, done := l.interrupted(ctx, step, fmt.Sprintf("during step %d", step)); done {
@@ -167,22 +179,34 @@ func (l *loop) ask(ctx context.Context) (*llm.Response, error) {
 	return resp, err
 }
 
+// callsRun is what running one turn's calls produced: the results for the
+// model, the names of the tools that ran, one summary line per call,
+// whether a call that can change files ran, and a guard violation when a
+// command changed what no command may change.
+type callsRun struct {
+	results   []llm.Part
+	executed  []string
+	lines     []string
+	mayWrite  bool
+	violation error
+}
+
 // runCalls decides and runs the calls of one turn in order. When skip is
-// set, no call runs and each gets skip as its error result. It returns the
-// tool results for the model, the names of the tools that ran, one summary
-// line per call, and whether a call that can change files ran.
-func (l *loop) runCalls(ctx, keep context.Context, step int, calls []llm.ToolCall, skip string) (results []llm.Part, executed, lines []string, mayWrite bool) {
+// set, no call runs and each gets skip as its error result. After a guard
+// violation the remaining calls do not run.
+func (l *loop) runCalls(ctx, keep context.Context, step int, calls []llm.ToolCall, skip string) callsRun {
 	cfg := l.cfg
+	var out callsRun
 	for i, call := range calls {
 		seq := i + 1
 		l.record(keep, report.ToolCallStarted{
 			RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, Seq: seq,
-			CallID: call.ID, Tool: call.Name, Input: call.Input, StartedAt: l.now(),
+			CallID: call.ID, Tool: call.Name, Input: l.redactJSON(call.Input), StartedAt: l.now(),
 		})
 		var (
-			res     tools.Result
-			outcome string
-			reason  string
+			res          tools.Result
+			outcome      string
+			reason, rule string
 		)
 		switch {
 		case l.recErr != nil:
@@ -192,35 +216,142 @@ func (l *loop) runCalls(ctx, keep context.Context, step int, calls []llm.ToolCal
 		case skip != "":
 			outcome = "not_run"
 			res = tools.Result{IsError: true, Content: skip, Summary: describe(call) + ": not run"}
+		case out.violation != nil:
+			outcome = "not_run"
+			res = tools.Result{IsError: true, Content: "not run: the run stopped after a policy violation", Summary: describe(call) + ": not run (policy violation)"}
 		case ctx.Err() != nil:
 			outcome = "not_run"
 			res = tools.Result{IsError: true, Content: "not run: the run was stopped", Summary: describe(call) + ": not run (stopped)"}
 		default:
 			d := l.deps.Policy.Decide(call)
 			if !d.Allow {
-				outcome, reason = "denied", d.Reason
+				outcome, reason, rule = "denied", d.Reason, d.Rule
 				res = tools.Result{IsError: true, Content: "denied by policy: " + d.Reason, Summary: describe(call) + ": denied"}
 				break
 			}
-			res = l.deps.Tools.Exec(ctx, call)
+			res, out.violation = l.exec(ctx, call)
 			outcome = "ok"
 			if res.IsError {
 				outcome = "error"
 			}
-			executed = append(executed, call.Name)
+			out.executed = append(out.executed, call.Name)
 			if kind, _ := tools.KindOf(call.Name); kind != tools.KindRead {
-				mayWrite = true
+				out.mayWrite = true
 			}
 		}
+		res.Content, res.Summary = l.redact(res.Content), l.redact(res.Summary)
 		l.logf("step %d: %s", step, res.Summary)
 		l.record(keep, report.ToolCallFinished{
 			RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, Seq: seq, FinishedAt: l.now(),
-			Outcome: outcome, Summary: res.Summary, Reason: reason,
+			Outcome: outcome, Summary: res.Summary, Reason: reason, Rule: rule,
 		})
-		lines = append(lines, res.Summary)
-		results = append(results, llm.ToolResultPart(llm.ToolResult{CallID: call.ID, Content: capOutput(res.Content), IsError: res.IsError}))
+		out.lines = append(out.lines, res.Summary)
+		out.results = append(out.results, llm.ToolResultPart(llm.ToolResult{CallID: call.ID, Content: capOutput(res.Content), IsError: res.IsError}))
 	}
-	return results, executed, lines, mayWrite
+	return out
+}
+
+// exec runs an allowed call. A bash call runs between two fingerprints of
+// what no command may change; a difference is a violation.
+func (l *loop) exec(ctx context.Context, call llm.ToolCall) (tools.Result, error) {
+	if call.Name != tools.Bash || l.deps.Guard == nil {
+		return l.deps.Tools.Exec(ctx, call), nil
+	}
+	before, err := l.deps.Guard.Fingerprint(ctx)
+	if err != nil {
+		return tools.Result{IsError: true, Content: "not run: safe-coder could not fingerprint the repository before the command", Summary: describe(call) + ": not run"},
+			fmt.Errorf("fingerprint before %s: %w", describe(call), err)
+	}
+	res := l.deps.Tools.Exec(ctx, call)
+	after, err := l.deps.Guard.Fingerprint(context.WithoutCancel(ctx))
+	if err != nil {
+		return res, fmt.Errorf("fingerprint after %s: %w", describe(call), err)
+	}
+	if changed := before.Diff(after); len(changed) > 0 {
+		return res, fmt.Errorf("command %q changed %s, which no command may change", oneLine(describe(call), 120), strings.Join(changed, ", "))
+	}
+	return res, nil
+}
+
+func (l *loop) redact(s string) string {
+	if l.deps.Secrets == nil {
+		return s
+	}
+	return l.deps.Secrets.Redact(s)
+}
+
+// redactJSON redacts the strings inside a JSON value, keeping it valid
+// JSON; input that is not JSON is redacted as text, then quoted.
+func (l *loop) redactJSON(raw json.RawMessage) json.RawMessage {
+	if l.deps.Secrets == nil {
+		return raw
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		b, _ := json.Marshal(l.redact(string(raw)))
+		return b
+	}
+	out, err := json.Marshal(l.redactValue(v))
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+func (l *loop) redactValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return l.redact(x)
+	case []any:
+		for i := range x {
+			x[i] = l.redactValue(x[i])
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = l.redactValue(e)
+		}
+	}
+	return v
+}
+
+// redactMessage returns msg with secrets redacted in its text, tool inputs
+// and tool results, for the store; msg itself is not changed.
+func (l *loop) redactMessage(msg llm.Message) llm.Message {
+	if l.deps.Secrets == nil {
+		return msg
+	}
+	out := llm.Message{Role: msg.Role, Content: make([]llm.Part, len(msg.Content))}
+	for i, p := range msg.Content {
+		switch {
+		case p.ToolCall != nil:
+			c := *p.ToolCall
+			c.Input = l.redactJSON(c.Input)
+			p.ToolCall = &c
+		case p.ToolResult != nil:
+			r := *p.ToolResult
+			r.Content = l.redact(r.Content)
+			p.ToolResult = &r
+		case p.Thinking != nil:
+			th := *p.Thinking
+			th.Text = l.redact(th.Text)
+			p.Thinking = &th
+		default:
+			p.Text = l.redact(p.Text)
+		}
+		out.Content[i] = p
+	}
+	return out
+}
+
+// secretCheck refuses to commit a file that holds a known secret value.
+func (l *loop) secretCheck(path string, data []byte) error {
+	if l.deps.Secrets == nil {
+		return nil
+	}
+	if what, found := l.deps.Secrets.Find(data); found {
+		return fmt.Errorf("%s holds %s", path, what)
+	}
+	return nil
 }
 
 // nonEmptyParts drops text parts with nothing but white space: providers

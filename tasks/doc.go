@@ -16,7 +16,15 @@
 //     it is about with a dotted path ("tasks[1].model.provider", task
 //     indexes 0-based).
 //   - Defaults merge into each task key by key (model, limits and git key
-//     by key, lists replaced). Provider-specific model keys (base_url,
+//     by key, lists replaced), except where a list restricts: a task's
+//     deny rules and env.drop names are added to the defaults', so a task
+//     that adds one never loses the defaults' denials, while its allow
+//     rules and env.pass names, which grant, replace the defaults'. A
+//     name both dropped and passed is dropped.
+//   - Every allow and deny rule is valid for policy.ParseRule; a bad rule
+//     is reported at its position with what is wrong and a correct
+//     example. env.pass never names a model provider's key variable (any
+//     api_key_env of the file, ANTHROPIC_API_KEY, OPENAI_API_KEY). Provider-specific model keys (base_url,
 //     api_key_env and stream for the API providers, transcript for replay)
 //     are checked against the provider of the mapping they are written in,
 //     and a task inherits them from defaults only when they apply to the
@@ -29,7 +37,8 @@
 //     (Model.Price): a budget that cannot be measured is a file error, not
 //     a limit that silently never trips.
 //   - Keys of the design that this version does not implement yet (checks,
-//     pr, allow, ...) are rejected, never parsed and silently ignored.
+//     pr, instructions, ...) are rejected, never parsed and silently
+//     ignored.
 //   - Parsing never panics, whatever the input; aliases are resolved with a
 //     bounded budget, so a small file cannot expand into unbounded work.
 //   - The package touches no network, git or model. The only file system

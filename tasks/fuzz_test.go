@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/safe-coder/safe-coder/runner/policy"
 )
 
 // FuzzParse checks that no input makes Parse panic and that it always
@@ -18,6 +20,7 @@ func FuzzParse(f *testing.F) {
 	seeds = append(seeds, taskCases()...)
 	seeds = append(seeds, modelCases(f)...)
 	seeds = append(seeds, settingCases()...)
+	seeds = append(seeds, ruleCases()...)
 	for _, s := range seeds {
 		f.Add([]byte(s.input))
 	}
@@ -105,6 +108,21 @@ func checkValidFile(t *testing.T, f *File) {
 		for _, tool := range task.Tools {
 			if !slices.Contains(ToolNames(), tool) {
 				t.Errorf("task %q: unknown tool %q", task.Name, tool)
+			}
+		}
+		for _, rule := range append(slices.Clone(task.Allow), task.Deny...) {
+			if _, err := policy.ParseRule(rule); err != nil {
+				t.Errorf("task %q: invalid rule: %v", task.Name, err)
+			}
+		}
+		for _, name := range append(slices.Clone(task.Env.Pass), task.Env.Drop...) {
+			if !envVarName.MatchString(name) {
+				t.Errorf("task %q: invalid variable name %q", task.Name, name)
+			}
+		}
+		for _, name := range task.Env.Pass {
+			if name == task.Model.APIKeyEnv || name == defaultAnthropicKeyEnv || name == defaultOpenAIKeyEnv || slices.Contains(task.Env.Drop, name) {
+				t.Errorf("task %q passes %q", task.Name, name)
 			}
 		}
 		if l := task.Limits; l.MaxSteps < 1 || l.MaxSteps > maxStepsLimit || l.BashTimeout <= 0 || l.BashTimeout > maxBashTimeout ||

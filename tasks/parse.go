@@ -175,5 +175,6 @@ func (w *walker) root(n *yaml.Node) []Task {
 			tasks = append(tasks, t)
 		}
 	}
+	w.checkPassedKeys()
 	return tasks
 }

@@ -35,6 +35,9 @@ func TestLoadInvalidFile(t *testing.T) {
 		p + `23:55: tasks[3].model.stream: expected true or false, got "on", which YAML 1.1 reads as true and YAML 1.2 as a string; write true`,
 		p + `24:14: tasks[3].limits.max_cost_usd: max_cost_usd needs a price for ollama model "llama3.1"; add model.pricing`,
 		p + `24:40: tasks[3].limits.timeout: expected a duration like 90s, 2m or 1h30m, got "2d"`,
+		p + `25:36: tasks[3].allow[1]: bad rule "bash(ls | sh)": unquoted "|" is shell syntax; a rule matches one simple command, and a line like "a && b" or "a | b" is allowed only when every command in it is, so write one rule per command; a correct rule looks like bash(go test ./...)`,
+		p + `26:18: tasks[3].env.pass[0]: "ANTHROPIC_API_KEY" holds a model provider's API key; the model's key must never reach commands, so it cannot be passed`,
+		p + `26:37: tasks[3].env.pass[1]: expected the name of an environment variable (letters, digits and _, not starting with a digit); if this is a secret value, remove it from the file and rotate it`,
 	}
 	checkLines(t, renderEach(errs), want)
 	if strings.Contains(err.Error(), "sk-ant") {

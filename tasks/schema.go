@@ -10,13 +10,13 @@ import (
 
 // settingKeys may be set in defaults and on each task.
 func settingKeys() []string {
-	return []string{"model", "approval", "tools", "limits", "git"}
+	return []string{"model", "approval", "tools", "allow", "deny", "env", "limits", "git"}
 }
 
 // settingKeysNotYet are keys of the design that defaults and tasks will
 // take in a later version.
 func settingKeysNotYet() []string {
-	return []string{"allow", "deny", "instructions", "checks", "on_failure", "pr"}
+	return []string{"instructions", "checks", "on_failure", "pr"}
 }
 
 func rootKeys() keySet {
@@ -52,6 +52,10 @@ func modelKeys() keySet {
 
 func pricingKeys() keySet {
 	return keySet{known: []string{"input", "output", "cache_read", "cache_write"}}
+}
+
+func envKeys() keySet {
+	return keySet{known: []string{"pass", "drop"}}
 }
 
 func limitsKeys() keySet {

@@ -21,6 +21,9 @@ type layer struct {
 	model    modelLayer
 	approval opt[string]
 	tools    opt[[]string]
+	allow    opt[[]string]
+	deny     opt[[]string]
+	env      envLayer
 	limits   limitsLayer
 	git      gitLayer
 }
@@ -63,6 +66,15 @@ func (w *walker) layer(fs fields) layer {
 	if f, ok := fs["tools"]; ok {
 		l.tools = w.tools(f)
 	}
+	if f, ok := fs["allow"]; ok {
+		l.allow = w.rules(f)
+	}
+	if f, ok := fs["deny"]; ok {
+		l.deny = w.rules(f)
+	}
+	if f, ok := fs["env"]; ok {
+		l.env = w.env(f)
+	}
 	if f, ok := fs["limits"]; ok {
 		l.limits = w.limits(f)
 	}
@@ -89,6 +101,9 @@ func (w *walker) model(f field) modelLayer {
 	}
 	if f, ok := fs["api_key_env"]; ok {
 		m.apiKeyEnv = w.envName(f)
+		if m.apiKeyEnv.ok {
+			w.noteKeyEnv(m.apiKeyEnv.v)
+		}
 	}
 	if f, ok := fs["max_output_tokens"]; ok {
 		m.maxOutputTokens = w.intRange(f, 1, maxOutputTokensLimit)

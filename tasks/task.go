@@ -26,6 +26,9 @@ func (w *walker) task(f field, defaults layer, seen map[string]*yaml.Node) (Task
 	t.Model = model
 	t.Approval = Approval(settings.approval.or(defaults.approval).get(string(defaultApproval)))
 	t.Tools = append([]string(nil), settings.tools.or(defaults.tools).get(ToolNames())...)
+	t.Allow = mergeAllow(settings.allow, defaults.allow)
+	t.Deny = mergeDeny(settings.deny, defaults.deny)
+	t.Env = mergeEnv(settings.env, defaults.env)
 	tl, dl := settings.limits, defaults.limits
 	maxCost := tl.maxCostUSD.or(dl.maxCostUSD)
 	t.Limits = Limits{

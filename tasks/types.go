@@ -20,8 +20,26 @@ type Task struct {
 	Model    Model
 	Approval Approval
 	Tools    []string // tool names offered to the model, in the order given
-	Limits   Limits
-	Git      Git
+	// Allow and Deny are the task's rules, each valid for
+	// policy.ParseRule, in file order. A task's allow list replaces the
+	// defaults' list; its deny list is added to the defaults', so a task
+	// never loses a denial by adding one.
+	Allow, Deny []string
+	Env         Env
+	Limits      Limits
+	Git         Git
+}
+
+// Env says which environment variables commands run by the bash tool see
+// beyond the scrubbed default.
+type Env struct {
+	// Pass lets variables through whose names look secret and would be
+	// dropped (GOPRIVATE_TOKEN). A provider's key variable is never
+	// among them. A task's list replaces the defaults'.
+	Pass []string
+	// Drop removes more variables. A task's list is added to the
+	// defaults'; a name in both lists is dropped and left out of Pass.
+	Drop []string
 }
 
 // Provider names the model API a task talks to.

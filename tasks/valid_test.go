@@ -26,6 +26,9 @@ func TestLoadValidFile(t *testing.T) {
 		l.MaxCostUSD = usd
 		return l
 	}
+	allow := []string{"bash(go test ./...)", "bash(gofmt -l *)"}
+	deny := []string{"bash(git push *)", "read_file(**/.env)", "write_file(.github/workflows/**)"}
+	env := Env{Pass: []string{"GOPRIVATE_TOKEN"}, Drop: []string{"AWS_PROFILE"}}
 	want := &File{Path: path, Version: 1, Tasks: []Task{
 		{
 			Name:    "fix-vet",
@@ -39,6 +42,11 @@ func TestLoadValidFile(t *testing.T) {
 			},
 			Approval: ApprovalAutoEdit,
 			Tools:    []string{"read_file", "grep", "edit_file", "bash"},
+			// A task's allow list replaces the defaults'; its deny list
+			// adds to them, each rule once.
+			Allow: []string{"bash(go vet ./...)", "edit_file(**/*.go)"},
+			Deny:  append(deny[:len(deny):len(deny)], "bash(rm *)"),
+			Env:   env,
 			Limits: Limits{MaxSteps: 60, MaxTokens: 2_000_000, MaxCostUSD: 5,
 				Timeout: 30 * time.Minute, BashTimeout: 90 * time.Second},
 			Git: Git{Branch: branch},
@@ -55,8 +63,12 @@ func TestLoadValidFile(t *testing.T) {
 			},
 			Approval: ApprovalPlan,
 			Tools:    defaultTools,
-			Limits:   limits,
-			Git:      Git{Branch: branch},
+			// An empty allow list clears the defaults'; pass is replaced,
+			// drop added to.
+			Deny:   deny,
+			Env:    Env{Pass: []string{"NPM_TOKEN"}, Drop: []string{"AWS_PROFILE", "GOPRIVATE_TOKEN", "NPM_TOKEN_OLD"}},
+			Limits: limits,
+			Git:    Git{Branch: branch},
 		},
 		{
 			// The defaults' key variable is for anthropic: an openai task
@@ -73,6 +85,9 @@ func TestLoadValidFile(t *testing.T) {
 			},
 			Approval: ApprovalAutoEdit,
 			Tools:    defaultTools,
+			Allow:    allow,
+			Deny:     deny,
+			Env:      env,
 			Limits:   withCost(limits, 2.5),
 			Git:      Git{Branch: branch},
 		},
@@ -91,6 +106,9 @@ func TestLoadValidFile(t *testing.T) {
 			},
 			Approval: ApprovalAutoEdit,
 			Tools:    defaultTools,
+			Allow:    allow,
+			Deny:     deny,
+			Env:      env,
 			Limits:   withCost(limits, 1),
 			Git:      Git{Branch: branch},
 		},
@@ -106,6 +124,9 @@ func TestLoadValidFile(t *testing.T) {
 			},
 			Approval: ApprovalAutoEdit,
 			Tools:    defaultTools,
+			Allow:    allow,
+			Deny:     deny,
+			Env:      env,
 			Limits:   limits,
 			Git:      Git{Branch: branch},
 		},
@@ -123,6 +144,9 @@ func TestLoadValidFile(t *testing.T) {
 			},
 			Approval: ApprovalAutoEdit,
 			Tools:    defaultTools,
+			Allow:    allow,
+			Deny:     deny,
+			Env:      env,
 			Limits:   limits,
 			Git:      Git{Branch: branch},
 		},

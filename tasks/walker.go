@@ -22,6 +22,11 @@ type walker struct {
 	errs    Errors
 	visits  int
 	stopped bool // the visit budget ran out; nothing more is read
+	// keyEnvs are the api_key_env names written anywhere in the file,
+	// and passed the env.pass items, checked against them once the whole
+	// file is read.
+	keyEnvs map[string]bool
+	passed  []opt[string]
 }
 
 // errorf records a problem at n, the node it is about.

@@ -22,6 +22,7 @@ import (
 	"github.com/safe-coder/safe-coder/report"
 	"github.com/safe-coder/safe-coder/runner"
 	"github.com/safe-coder/safe-coder/runner/policy"
+	"github.com/safe-coder/safe-coder/runner/secrets"
 	"github.com/safe-coder/safe-coder/runner/tools"
 	"github.com/safe-coder/safe-coder/tasks"
 )
@@ -151,7 +152,8 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	}
 	fmt.Fprintf(s.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
 
-	status, runErr := runSelected(ctx, s, repo, store, runID, file, selected, models)
+	rc := &runCtx{s: s, runID: runID, repo: repo, store: store, file: file, models: models, keys: keys}
+	status, runErr := rc.runSelected(ctx, selected)
 
 	code := status.ExitCode()
 	var sig signalCause
@@ -177,21 +179,33 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	return nil
 }
 
+// runCtx is what every task of a run shares.
+type runCtx struct {
+	s      Streams
+	runID  string
+	repo   *gitsafety.Repo
+	store  *report.Store
+	file   *tasks.File
+	models map[string]llm.Client
+	// keys are the API keys read for the run's tasks: never given to
+	// commands, and redacted wherever they might show up.
+	keys map[string]string
+}
+
 // runSelected runs the tasks one after the other. Each task gets its own
 // branch from the run's start point (the base commit, or the snapshot of a
 // dirty tree), so tasks never see each other's changes. It returns the run's
 // status and the first error that explains it.
-func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *report.Store, runID string, file *tasks.File, selected []tasks.Task, models map[string]llm.Client) (runner.Status, error) {
+func (rc *runCtx) runSelected(ctx context.Context, selected []tasks.Task) (runner.Status, error) {
 	status := runner.StatusSucceeded
 	var firstErr error
-	env := tools.CommandEnv(os.Environ(), secretNames(file))
 	from := ""
 	for _, task := range selected {
 		if ctx.Err() != nil {
 			return status.Worse(runner.StatusCancelled), firstOf(firstErr, fmt.Errorf("cancelled before task %s: %w", task.Name, context.Cause(ctx)))
 		}
-		sess, err := repo.Begin(ctx, gitsafety.BeginOptions{
-			RunID: runID, Task: task.Name, Branch: task.BranchName(runID, time.Now()),
+		sess, err := rc.repo.Begin(ctx, gitsafety.BeginOptions{
+			RunID: rc.runID, Task: task.Name, Branch: task.BranchName(rc.runID, time.Now()),
 			From: from, Snapshot: true,
 		})
 		if err != nil {
@@ -200,24 +214,24 @@ func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *re
 		if from == "" {
 			from = sess.Start()
 		}
-		fmt.Fprintf(s.Err, "[%s] branch %s from %s\n", task.Name, sess.Branch(), short(sess.Start()))
+		fmt.Fprintf(rc.s.Err, "[%s] branch %s from %s\n", task.Name, sess.Branch(), short(sess.Start()))
 
-		res, err := runTask(ctx, s, runID, task, models[task.Name], sess, store, repo.Root(), env)
+		res, err := rc.runTask(ctx, task, sess)
 		if err != nil {
 			return status.Worse(runner.StatusError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
 		}
-		fmt.Fprintf(s.Err, "[%s] %s after %d step(s)\n", task.Name, res.Status, res.Steps)
+		fmt.Fprintf(rc.s.Err, "[%s] %s after %d step(s)\n", task.Name, res.Status, res.Steps)
 		if hint := authHint(task, res.Err); hint != "" {
 			res.Err = fmt.Errorf("%w\n%s", res.Err, hint)
 		}
 		if res.Err != nil {
-			fmt.Fprintf(s.Err, "[%s] %v\n", task.Name, res.Err)
+			fmt.Fprintf(rc.s.Err, "[%s] %v\n", task.Name, res.Err)
 			firstErr = firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, res.Err))
 		}
 		status = status.Worse(res.Status)
-		if res.Status == runner.StatusRepoError || res.Status == runner.StatusCancelled {
-			// The repository or the process is going away: later tasks
-			// would only fail the same way.
+		if res.Status == runner.StatusRepoError || res.Status == runner.StatusCancelled || res.Status == runner.StatusPolicyViolation {
+			// The repository or the process is going away, or something
+			// happened that a human must look at: later tasks stop here.
 			break
 		}
 	}
@@ -225,8 +239,34 @@ func runSelected(ctx context.Context, s Streams, repo *gitsafety.Repo, store *re
 }
 
 // runTask wires the real dependencies of one task and runs it.
-func runTask(ctx context.Context, s Streams, runID string, task tasks.Task, model llm.Client, sess *gitsafety.Session, store *report.Store, root string, env []string) (runner.Result, error) {
-	pol, err := policy.New(policy.Mode(task.Approval), task.Tools)
+func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.Session) (runner.Result, error) {
+	envOpts := tools.EnvOptions{Secrets: secretNames(rc.file), Pass: task.Env.Pass, Drop: task.Env.Drop}
+	environ := os.Environ()
+	known := tools.SecretValues(environ, envOpts)
+	for _, k := range rc.keys {
+		known = append(known, k)
+	}
+
+	// The toolbox asks the policy what grep may read; the policy asks the
+	// toolbox where a path really leads. pol is set before any call runs.
+	var pol *policy.Policy
+	box, err := tools.New(tools.Options{
+		Root:        rc.repo.Root(),
+		BashTimeout: task.Limits.BashTimeout,
+		Env:         tools.CommandEnv(environ, envOpts),
+		CanRead:     func(rel string) bool { return pol.CanRead(rel) },
+	})
+	if err != nil {
+		return runner.Result{}, err
+	}
+	defer box.Close()
+	pol, err = policy.New(policy.Options{
+		Mode:    policy.Mode(task.Approval),
+		Tools:   task.Tools,
+		Allow:   task.Allow,
+		Deny:    task.Deny,
+		Resolve: box.Resolve,
+	})
 	if err != nil {
 		return runner.Result{}, err
 	}
@@ -234,13 +274,8 @@ func runTask(ctx context.Context, s Streams, runID string, task tasks.Task, mode
 	if err != nil {
 		return runner.Result{}, err
 	}
-	box, err := tools.New(tools.Options{Root: root, BashTimeout: task.Limits.BashTimeout, Env: env})
-	if err != nil {
-		return runner.Result{}, err
-	}
-	defer box.Close()
 	return runner.Run(ctx, runner.Config{
-		RunID:          runID,
+		RunID:          rc.runID,
 		Task:           task,
 		System:         runner.SystemPrompt(task, pol.Offered()),
 		Tools:          defs,
@@ -249,13 +284,23 @@ func runTask(ctx context.Context, s Streams, runID string, task tasks.Task, mode
 		StartCommit:    sess.Start(),
 		SnapshotCommit: sess.Snapshot(),
 	}, runner.Deps{
-		Model:    model,
+		Model:    rc.models[task.Name],
 		Git:      sess,
-		Recorder: store,
+		Recorder: rc.store,
 		Tools:    box,
 		Policy:   pol,
-		Log:      s.Err,
+		Secrets:  secrets.NewRedactor(known),
+		Guard:    repoGuard{repo: rc.repo},
+		Log:      rc.s.Err,
 	}), nil
+}
+
+// repoGuard fingerprints the git directory's configuration and hooks and
+// the protected paths of the work tree.
+type repoGuard struct{ repo *gitsafety.Repo }
+
+func (g repoGuard) Fingerprint(ctx context.Context) (gitsafety.Fingerprint, error) {
+	return g.repo.Fingerprint(ctx, policy.ProtectedPaths())
 }
 
 // newHTTPClient is the one HTTP client of the process. It has no overall

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,7 +16,7 @@ import (
 
 // testEnv is a scrubbed environment that still finds the usual programs.
 func testEnv() []string {
-	return CommandEnv([]string{"PATH=" + os.Getenv("PATH")}, nil)
+	return CommandEnv([]string{"PATH=" + os.Getenv("PATH")}, EnvOptions{})
 }
 
 func TestBashExit(t *testing.T) {
@@ -222,8 +223,9 @@ func TestBashEnvironment(t *testing.T) {
 		"DEPLOY_PASSWORD=s3cret-pw",
 		"CUSTOM_CRED=s3cret-custom",
 		"PAGER=less",
+		"CI=false",
 		"VISIBLE=yes",
-	}, []string{"CUSTOM_CRED"})
+	}, EnvOptions{Secrets: []string{"CUSTOM_CRED"}})
 	tests := []struct {
 		name   string
 		env    []string
@@ -231,8 +233,8 @@ func TestBashEnvironment(t *testing.T) {
 		absent []string
 	}{
 		{"scrubbed", env,
-			[]string{"PAGER=cat", "GIT_TERMINAL_PROMPT=0", "VISIBLE=yes", "NO_COLOR=1"},
-			[]string{"s3cret", "PAGER=less", "SAFE_CODER_TEST_INHERITED"}},
+			[]string{"PAGER=cat", "GIT_TERMINAL_PROMPT=0", "GIT_EDITOR=true", "CI=1", "VISIBLE=yes", "NO_COLOR=1"},
+			[]string{"s3cret", "PAGER=less", "CI=\"false\"", "SAFE_CODER_TEST_INHERITED"}},
 		{"nil means empty", nil, nil, []string{"SAFE_CODER_TEST_INHERITED", "VISIBLE"}},
 	}
 	for _, tt := range tests {
@@ -269,5 +271,71 @@ func TestBashRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		mustFail(t, run(t, tb, Bash, tt.input), tt.want)
+	}
+}
+
+// TestBashGigabyteOutput streams 1 GB through the bash tool: the call
+// returns within seconds, memory stays at the head and tail buffer (the
+// bytes allocated while it runs are a tiny fraction of the output), and
+// the count of dropped bytes is exact.
+//
+// Not parallel, so that the allocation count is this call's alone.
+func TestBashGigabyteOutput(t *testing.T) {
+	const size = 1_000_000_000
+	root := newRepo(t)
+	tb := newToolbox(t, Options{Root: root, Env: testEnv(), BashTimeout: 30 * time.Second})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	r := mustSucceed(t, run(t, tb, Bash, map[string]any{
+		"command": fmt.Sprintf("printf HEAD; head -c %d /dev/zero | tr '\\0' x; printf TAIL", size),
+	}))
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	t.Logf("1 GB of output in %v, %d bytes allocated", elapsed, after.TotalAlloc-before.TotalAlloc)
+	if elapsed > 10*time.Second {
+		t.Errorf("took %v", elapsed)
+	}
+	half := DefaultMaxOutput / 2
+	want := "exit code: 0\nHEAD" + strings.Repeat("x", half-4) +
+		fmt.Sprintf("\n[… %d bytes omitted …]\n", size+8-DefaultMaxOutput) +
+		strings.Repeat("x", half-4) + "TAIL"
+	if r.Content != want {
+		t.Errorf("content = %q (%d bytes), want %q (%d bytes)", firstBytes(r.Content), len(r.Content), firstBytes(want), len(want))
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("allocated %d bytes for 1 GB of output; the buffer is not bounded", alloc)
+	}
+}
+
+// TestBashStdinReaders: commands that read stdin see end of input at once
+// instead of waiting for a terminal nobody is at.
+func TestBashStdinReaders(t *testing.T) {
+	t.Parallel()
+	root := newRepo(t)
+	tb := newToolbox(t, Options{Root: root, Env: testEnv()})
+	tests := []struct {
+		command, want string
+		wantError     bool
+	}{
+		{"cat", "exit code: 0\n(no output)\n", false},
+		{"read x; echo \"read: $? [$x]\"", "exit code: 0\nread: 1 []\n", false},
+		{"head -n 1; echo done", "exit code: 0\ndone\n", false},
+		{"read -p 'Continue? ' answer || exit 3", "exit code: 3\n", true},
+		{"wc -c", "exit code: 0\n0\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.command, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			r := run(t, tb, Bash, map[string]any{"command": tt.command, "timeout_s": 10})
+			if elapsed := time.Since(start); elapsed > 3*time.Second {
+				t.Errorf("returned after %v", elapsed)
+			}
+			if !strings.HasPrefix(r.Content, tt.want) || r.IsError != tt.wantError {
+				t.Errorf("content = %q, IsError = %v; want prefix %q, %v", r.Content, r.IsError, tt.want, tt.wantError)
+			}
+		})
 	}
 }

@@ -19,7 +19,7 @@ func benchBox(b *testing.B) (*Toolbox, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	box, err := New(Options{Root: root, Env: CommandEnv(os.Environ(), nil)})
+	box, err := New(Options{Root: root, Env: CommandEnv(os.Environ(), EnvOptions{})})
 	if err != nil {
 		b.Fatal(err)
 	}

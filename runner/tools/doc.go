@@ -18,11 +18,18 @@
 //     rename. A final-component symlink is never written through, and an
 //     existing file keeps its permission bits.
 //   - edit_file refuses to edit a file that changed on disk since the model
-//     last read or wrote it through this Toolbox.
+//     last read or wrote it through this Toolbox; write_file refuses to
+//     replace an existing file unless the model has seen its current
+//     content (read it, or wrote or edited it itself) in this Toolbox's life.
+//   - list_files and grep never follow a symlink while walking, so they
+//     cannot loop or leave the repository; they return bounded counts and
+//     stop at WalkTimeout with what they found. grep does not search files
+//     the policy keeps from the model (Options.CanRead).
 //   - Commands run with stdin at /dev/null, exactly the environment given
-//     (build it with CommandEnv, which removes secrets), in their own process
-//     group that is killed as a whole on timeout and after the command
-//     returns, and their output is capped head and tail in bounded memory.
+//     (build it with CommandEnv, which removes secrets; SecretValues gives
+//     the removed values to redact), in their own process group that is
+//     killed as a whole on timeout and after the command returns, and their
+//     output is capped head and tail in bounded memory.
 //   - Anything the model can fix is a Result with IsError set, never a Go
 //     error and never a panic.
 //

@@ -38,9 +38,10 @@ func (tb *Toolbox) grep(ctx context.Context, in grepInput) Result {
 		b       strings.Builder
 		matches int
 		skipped int
+		denied  int
 		cut     bool
 	)
-	_, err = tb.walk(ctx, start, func(rel string, typ fs.FileMode) bool {
+	stats, err := tb.walk(ctx, start, func(rel string, typ fs.FileMode) bool {
 		// Symlinks are not searched: a target inside the repository is
 		// searched under its own path, one outside must not be read.
 		if typ&fs.ModeSymlink != 0 || !match(rel) {
@@ -48,6 +49,12 @@ func (tb *Toolbox) grep(ctx context.Context, in grepInput) Result {
 		}
 		if ctx.Err() != nil {
 			return false
+		}
+		if tb.canRead != nil && !tb.canRead(rel) {
+			// grep would otherwise read, line by line, what a
+			// read_file deny rule keeps from the model.
+			denied++
+			return true
 		}
 		data, _, err := tb.readRegular(rel, maxGrepFileSize)
 		if err != nil || isBinary(data) {
@@ -81,11 +88,29 @@ func (tb *Toolbox) grep(ctx context.Context, in grepInput) Result {
 	if matches == 0 {
 		b.WriteString("no matches\n")
 	}
+	if stats.timedOut {
+		fmt.Fprintf(&b, "… search stopped after %v before every file was searched; narrow the path or glob\n", tb.walkMax)
+	}
 	if skipped > 0 {
 		fmt.Fprintf(&b, "(%d binary or larger than 1 MiB files skipped)\n", skipped)
 	}
+	if denied > 0 {
+		fmt.Fprintf(&b, "(%s skipped: the policy does not allow reading them)\n", plural(denied, "file"))
+	}
+	summary := fmt.Sprintf("%s %q in %s: %d matches", Grep, in.Pattern, displayPath(p), matches)
+	if stats.timedOut {
+		summary += " (stopped at the time limit)"
+	}
 	return Result{
 		Content: strings.ToValidUTF8(b.String(), "\uFFFD"),
-		Summary: fmt.Sprintf("%s %q in %s: %d matches", Grep, in.Pattern, displayPath(p), matches),
+		Summary: summary,
 	}
+}
+
+// plural counts n things named by a regular English noun: "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

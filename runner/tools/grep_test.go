@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"testing"
 )
@@ -66,6 +67,46 @@ func TestGrep(t *testing.T) {
 			mustSucceed(t, r)
 			if r.Content != tt.want {
 				t.Errorf("content:\n%s\nwant:\n%s", firstBytes(r.Content), firstBytes(tt.want))
+			}
+		})
+	}
+}
+
+// TestGrepCanRead: files the policy keeps from read_file are not searched
+// either, and the model is told how many were skipped; the same tree with
+// no policy is searched whole (the allowed twin).
+func TestGrepCanRead(t *testing.T) {
+	t.Parallel()
+	root := newRepo(t)
+	put(t, root, "app.go", "token := load()\n")
+	put(t, root, ".env", "token=ghp_secret\n")
+	put(t, root, "config/.env", "token=other\n")
+	put(t, root, "config/prod.pem", "token in a key file\n")
+	noEnv := func(rel string) bool {
+		return path.Base(rel) != ".env" && !strings.HasSuffix(rel, ".pem")
+	}
+	tests := []struct {
+		name    string
+		canRead func(string) bool
+		input   map[string]any
+		want    string
+	}{
+		{"policy denies some", noEnv, map[string]any{"pattern": "token"},
+			"app.go:1: token := load()\n(3 files skipped: the policy does not allow reading them)\n"},
+		{"one file denied", noEnv, map[string]any{"pattern": "token", "path": ".env"},
+			"no matches\n(1 file skipped: the policy does not allow reading them)\n"},
+		{"glob filters before the policy counts", noEnv, map[string]any{"pattern": "token", "glob": "*.go"},
+			"app.go:1: token := load()\n"},
+		{"no policy", nil, map[string]any{"pattern": "token"},
+			".env:1: token=ghp_secret\napp.go:1: token := load()\nconfig/.env:1: token=other\nconfig/prod.pem:1: token in a key file\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tb := newToolbox(t, Options{Root: root, CanRead: tt.canRead})
+			r := mustSucceed(t, run(t, tb, Grep, tt.input))
+			if r.Content != tt.want {
+				t.Errorf("content:\n%s\nwant:\n%s", r.Content, tt.want)
 			}
 		})
 	}

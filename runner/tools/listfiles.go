@@ -47,7 +47,7 @@ func (tb *Toolbox) listFiles(ctx context.Context, in listFilesInput) Result {
 	if more > 0 {
 		fmt.Fprintf(&b, "… and %d more; narrow path or pattern to see them\n", more)
 	}
-	if found.total == 0 {
+	if found.total == 0 && !stats.timedOut {
 		fmt.Fprintf(&b, "no files found under %s", shown)
 		var why []string
 		if in.Pattern != "" {
@@ -61,12 +61,19 @@ func (tb *Toolbox) listFiles(ctx context.Context, in listFilesInput) Result {
 		}
 		b.WriteByte('\n')
 	}
+	if stats.timedOut {
+		fmt.Fprintf(&b, "… listing stopped after %v before the whole tree was seen; narrow path or pattern\n", tb.walkMax)
+	}
 	if stats.unreadable > 0 {
 		fmt.Fprintf(&b, "(%d directories could not be read)\n", stats.unreadable)
 	}
+	summary := fmt.Sprintf("%s %s: %d files", ListFiles, shown, found.total)
+	if stats.timedOut {
+		summary += " (stopped at the time limit)"
+	}
 	return Result{
 		Content: strings.ToValidUTF8(b.String(), "\uFFFD"),
-		Summary: fmt.Sprintf("%s %s: %d files", ListFiles, shown, found.total),
+		Summary: summary,
 	}
 }
 

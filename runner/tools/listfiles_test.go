@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ignoreRepo builds a repository exercising root, nested and negated
@@ -151,5 +152,112 @@ func TestSmallest(t *testing.T) {
 		if !slices.Equal(got, tt.want) || more != tt.wantMore {
 			t.Errorf("smallest(%d, %v) = %v, %d; want %v, %d", tt.n, tt.items, got, more, tt.want, tt.wantMore)
 		}
+	}
+}
+
+// TestWalkSymlinkLoops: symlinks to directories, loops among them
+// included, are listed as entries and never entered, so every walk ends
+// and every file shows up once, under its real path.
+func TestWalkSymlinkLoops(t *testing.T) {
+	t.Parallel()
+	root := newRepo(t)
+	put(t, root, "a/f.txt", "needle\n")
+	link(t, root, ".", "loop")
+	link(t, root, "..", "a/up")
+	link(t, root, "../a", "a/self")
+	link(t, root, "c", "b")
+	link(t, root, "b", "c")
+	tb := newToolbox(t, Options{Root: root})
+	tests := []struct {
+		tool  string
+		input map[string]any
+		want  string
+	}{
+		{ListFiles, map[string]any{}, "a/f.txt\na/self\na/up\nb\nc\nloop\n"},
+		{ListFiles, map[string]any{"path": "a/up"}, "a/f.txt\na/self\na/up\nb\nc\nloop\n"},
+		{ListFiles, map[string]any{"path": "loop/a/self"}, "a/f.txt\na/self\na/up\n"},
+		{Grep, map[string]any{"pattern": "needle"}, "a/f.txt:1: needle\n"},
+		{Grep, map[string]any{"pattern": "needle", "path": "a/self/up/loop"}, "a/f.txt:1: needle\n"},
+	}
+	for _, tt := range tests {
+		r := mustSucceed(t, run(t, tb, tt.tool, tt.input))
+		if r.Content != tt.want {
+			t.Errorf("%s %v:\n%s\nwant:\n%s", tt.tool, tt.input, r.Content, tt.want)
+		}
+	}
+	mustFail(t, run(t, tb, ListFiles, map[string]any{"path": "b"}), "b: too many levels of symbolic links")
+}
+
+// TestWalkTimeout: list_files and grep stop at WalkTimeout and return what
+// they found so far with a notice, not an error; with time to spare they
+// cover the whole tree without one.
+func TestWalkTimeout(t *testing.T) {
+	t.Parallel()
+	root := newRepo(t)
+	// 30 files of 1 MiB of short lines, each with one match on its first
+	// line: searching them takes far longer than 20ms, and searching the
+	// first one starts before the deadline.
+	filler := strings.Repeat("no\n", (1<<20)/3-4)
+	for i := range 30 {
+		put(t, root, fmt.Sprintf("f%02d.txt", i), "match\n"+filler)
+	}
+	tests := []struct {
+		name        string
+		timeout     time.Duration
+		tool        string
+		input       map[string]any
+		wantNotice  string
+		wantSummary string
+		wantAll     bool
+	}{
+		{"list at once", time.Nanosecond, ListFiles, map[string]any{},
+			"… listing stopped after 1ns before the whole tree was seen; narrow path or pattern\n", "list_files .: 0 files (stopped at the time limit)", false},
+		{"grep at once", time.Nanosecond, Grep, map[string]any{"pattern": "^match$"},
+			"no matches\n… search stopped after 1ns before every file was searched; narrow the path or glob\n", `grep "^match$" in .: 0 matches (stopped at the time limit)`, false},
+		{"grep part way", 20 * time.Millisecond, Grep, map[string]any{"pattern": "^match$"},
+			"… search stopped after 20ms before every file was searched; narrow the path or glob\n", "", false},
+		{"list with time to spare", time.Minute, ListFiles, map[string]any{}, "", "list_files .: 30 files", true},
+		{"grep with time to spare", time.Minute, Grep, map[string]any{"pattern": "^match$"}, "", `grep "^match$" in .: 30 matches`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tb := newToolbox(t, Options{Root: root, WalkTimeout: tt.timeout})
+			r := mustSucceed(t, run(t, tb, tt.tool, tt.input))
+			if tt.wantSummary != "" && r.Summary != tt.wantSummary {
+				t.Errorf("summary = %q, want %q", r.Summary, tt.wantSummary)
+			}
+			body, notice := r.Content, ""
+			if tt.wantNotice != "" {
+				var ok bool
+				if body, ok = strings.CutSuffix(r.Content, tt.wantNotice); !ok {
+					t.Fatalf("content %q does not end with notice %q", firstBytes(r.Content), tt.wantNotice)
+				}
+				notice = tt.wantNotice
+			}
+			var found []string
+			for l := range strings.SplitSeq(strings.TrimSuffix(body, "\n"), "\n") {
+				if l != "" {
+					found = append(found, l)
+				}
+			}
+			for i, l := range found {
+				want := fmt.Sprintf("f%02d.txt", i)
+				if tt.tool == Grep {
+					want += ":1: match"
+				}
+				if l != want {
+					t.Fatalf("line %d = %q, want %q (results so far, in order)", i, l, want)
+				}
+			}
+			switch {
+			case tt.wantAll && len(found) != 30:
+				t.Errorf("found %d of 30 files", len(found))
+			case !tt.wantAll && len(found) >= 30:
+				t.Errorf("found all 30 files despite the notice %q", notice)
+			case tt.timeout == 20*time.Millisecond && len(found) == 0:
+				t.Errorf("nothing found before the deadline")
+			}
+		})
 	}
 }

@@ -231,6 +231,11 @@ func TestToolsConfined(t *testing.T) {
 				}
 			}
 			for _, p := range tool.allowed {
+				if tool.name == WriteFile {
+					// Replacing an existing file needs a read first;
+					// for a new file the read fails and changes nothing.
+					run(t, tb, ReadFile, map[string]any{"path": p})
+				}
 				r := run(t, tb, tool.name, tool.input(p))
 				if r.IsError {
 					t.Errorf("%s %q: %s", tool.name, p, r.Content)
@@ -333,4 +338,43 @@ func FuzzResolve(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestResolveExported checks the policy's view of a path: symlinks inside
+// the repository are followed to the file the tools act on, the final
+// component included, and refusals carry the message the model would see.
+func TestResolveExported(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tb := newToolbox(t, Options{Root: f.root})
+	tests := []struct {
+		path, want, wantErr string
+	}{
+		{path: "a.txt", want: "a.txt"},
+		{path: "docs/link.txt", want: "a.txt"},
+		{path: "in_dir/b.txt", want: "sub/b.txt"},
+		{path: "in_dangling", want: "missing.txt"},
+		{path: "./sub//../a.txt", want: "a.txt"},
+		{path: ".", want: "."},
+		{path: "new/file.txt", want: "new/file.txt"},
+		{path: "out_file", wantErr: "out_file: path escapes the repository (through symlink out_file -> ../outside/secret.txt)"},
+		{path: "git_link/config", wantErr: "git_link/config: path is inside .git, which tools never touch"},
+		{path: "/etc/passwd", wantErr: "/etc/passwd: path is absolute"},
+		{path: "loop", wantErr: "loop: too many levels of symbolic links"},
+	}
+	for _, tt := range tests {
+		got, err := tb.Resolve(tt.path)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Resolve(%q) = %q, %v; want error %q", tt.path, got, err, tt.wantErr)
+			}
+			// The tool refuses the same path with the same words.
+			r := run(t, tb, ReadFile, map[string]any{"path": tt.path})
+			mustFail(t, r, tt.wantErr)
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", tt.path, got, err, tt.want)
+		}
+	}
 }

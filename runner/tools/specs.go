@@ -99,7 +99,8 @@ func toolSpecs() []toolSpec {
 			name: WriteFile,
 			kind: KindEdit,
 			description: "Create a file or replace its whole content. Parent directories are created. " +
-				"An existing file keeps its permissions. Prefer edit_file to change part of an existing file.",
+				"An existing file must be read with read_file first, and keeps its permissions. " +
+				"Prefer edit_file to change part of an existing file.",
 			params: []param{
 				{name: "path", typ: typeString, required: true, description: "File path relative to the repository root."},
 				{name: "content", typ: typeString, required: true, description: "The complete new content of the file."},
@@ -123,7 +124,8 @@ func toolSpecs() []toolSpec {
 			name: ListFiles,
 			kind: KindRead,
 			description: "List files under a directory of the repository, recursively, as sorted paths relative " +
-				"to the repository root. Files ignored by .gitignore are left out. At most 1000 paths.",
+				"to the repository root. Files ignored by .gitignore are left out. At most 1000 paths; a listing that " +
+				"takes too long stops early and says so.",
 			params: []param{
 				{name: "path", typ: typeString, description: "Directory relative to the repository root. Default \".\"."},
 				{name: "pattern", typ: typeString, description: "Glob the paths must match: * and ? stay within one path segment, " +

@@ -19,6 +19,7 @@ import (
 const (
 	DefaultBashTimeout = 2 * time.Minute
 	DefaultMaxOutput   = 30000
+	DefaultWalkTimeout = 10 * time.Second
 )
 
 // Options configures a Toolbox.
@@ -35,6 +36,16 @@ type Options struct {
 	// MaxOutput is how many bytes of bash output are kept: the first half
 	// and the last half; 0 means DefaultMaxOutput.
 	MaxOutput int
+	// WalkTimeout bounds the time list_files and grep spend walking and
+	// searching the tree; when it passes they return what they found so
+	// far with a notice. 0 means DefaultWalkTimeout.
+	WalkTimeout time.Duration
+	// CanRead reports whether the policy lets the model read the file at a
+	// resolved repo-relative slash path. grep does not search files for
+	// which it returns false and says how many it skipped. read_file does
+	// not consult it: the policy decides on a read_file call before Exec.
+	// nil allows everything.
+	CanRead func(rel string) bool
 }
 
 // Toolbox runs tool calls against one repository checkout. Its methods are
@@ -45,6 +56,8 @@ type Toolbox struct {
 	timeout  time.Duration
 	env      []string
 	maxOut   int
+	walkMax  time.Duration
+	canRead  func(rel string) bool
 	// shell is the absolute path of bash, or of sh when bash is missing,
 	// resolved once in New; empty when neither is on PATH.
 	shell string
@@ -53,7 +66,8 @@ type Toolbox struct {
 	mu     sync.Mutex
 	// seen maps a resolved repo-relative path to the hash of the content
 	// the model last saw there (through read_file, write_file or
-	// edit_file), so edit_file can refuse to edit a stale view.
+	// edit_file), so edit_file and write_file can refuse to act on a
+	// stale view, and write_file on a file the model never saw.
 	seen map[string][sha256.Size]byte
 }
 
@@ -69,11 +83,17 @@ func New(opts Options) (*Toolbox, error) {
 	if opts.MaxOutput < 0 {
 		return nil, fmt.Errorf("open toolbox: negative output cap %d", opts.MaxOutput)
 	}
+	if opts.WalkTimeout < 0 {
+		return nil, fmt.Errorf("open toolbox: negative walk timeout %v", opts.WalkTimeout)
+	}
 	if opts.BashTimeout == 0 {
 		opts.BashTimeout = DefaultBashTimeout
 	}
 	if opts.MaxOutput == 0 {
 		opts.MaxOutput = DefaultMaxOutput
+	}
+	if opts.WalkTimeout == 0 {
+		opts.WalkTimeout = DefaultWalkTimeout
 	}
 	root, err := os.OpenRoot(opts.Root)
 	if err != nil {
@@ -87,6 +107,8 @@ func New(opts Options) (*Toolbox, error) {
 		timeout:  opts.BashTimeout,
 		env:      env,
 		maxOut:   opts.MaxOutput,
+		walkMax:  opts.WalkTimeout,
+		canRead:  opts.CanRead,
 		shell:    findShell(),
 		seen:     make(map[string][sha256.Size]byte),
 	}, nil
@@ -169,6 +191,17 @@ func decodeAndRun[In any](spec toolSpec, raw json.RawMessage, run func(In) Resul
 	return run(in)
 }
 
+// Resolve turns a path as the model writes it into the clean repo-relative
+// slash path the tools would act on ("." for the root), following symlinks
+// inside the repository, the final component included, as read_file and
+// edit_file do. The policy matches its rules against this path, so a rule
+// on a file also covers every symlink spelling of it. The error, for a path
+// that is empty, absolute, escapes the repository or names .git in any
+// spelling, is the message the model would see from the tool.
+func (tb *Toolbox) Resolve(path string) (string, error) {
+	return tb.resolve(path, followFinal)
+}
+
 // remember records the content the model has seen at a resolved path.
 func (tb *Toolbox) remember(rel string, content []byte) {
 	sum := sha256.Sum256(content)
@@ -181,8 +214,15 @@ func (tb *Toolbox) remember(rel string, content []byte) {
 // content. A path the model never saw is not stale: old_string must still
 // match exactly, which proves the model knows the part it edits.
 func (tb *Toolbox) stale(rel string, content []byte) bool {
-	tb.mu.Lock()
-	sum, ok := tb.seen[rel]
-	tb.mu.Unlock()
+	sum, ok := tb.seenSum(rel)
 	return ok && sum != sha256.Sum256(content)
+}
+
+// seenSum returns the hash of the content the model last saw at rel, and
+// whether it saw any.
+func (tb *Toolbox) seenSum(rel string) ([sha256.Size]byte, bool) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	sum, ok := tb.seen[rel]
+	return sum, ok
 }

@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 )
@@ -24,8 +25,9 @@ const (
 // walkStats says what a walk left out, for the notices of list_files and
 // grep.
 type walkStats struct {
-	ignored    int // entries left out by ignore rules
-	unreadable int // directories that could not be read
+	ignored    int  // entries left out by ignore rules
+	unreadable int  // directories that could not be read
+	timedOut   bool // the walk stopped at the toolbox's WalkTimeout
 }
 
 // visitFunc receives each file of a walk: its resolved repo-relative slash
@@ -35,14 +37,24 @@ type visitFunc func(rel string, typ fs.FileMode) bool
 
 // walk visits, in path order, the regular files and symlinks under the
 // resolved path start, or start itself when it is a file. Symlinks are
-// reported but never followed, so the walk cannot loop or leave the
-// repository. A directory entry named .git in any spelling is skipped, and
-// so is every entry that .gitignore files (of start's ancestors, of start
-// and of the directories below) or .git/info/exclude ignore, with git's
-// precedence: deeper files override shallower ones. An ignored directory is
-// not entered, as git does not enter it. The ignore rules are parsed with
+// reported but never followed, not even to a directory inside the
+// repository, so the walk cannot loop or leave it: a directory is entered
+// only when its entry's own type (from readdir, which does not follow
+// links) says directory. Only start itself was resolved through symlinks,
+// by the caller, and resolve bounds that.
+//
+// A directory entry named .git in any spelling is skipped, and so is every
+// entry that .gitignore files (of start's ancestors, of start and of the
+// directories below) or .git/info/exclude ignore, with git's precedence:
+// deeper files override shallower ones. An ignored directory is not
+// entered, as git does not enter it. The ignore rules are parsed with
 // go-git's gitignore package, but every ignore file is read through the
 // os.Root like everything else.
+//
+// The walk stops, with stats.timedOut set, once the toolbox's WalkTimeout
+// has passed since it began, checked before every entry, so a huge tree or
+// a slow visitor (grep) costs bounded time and the caller still returns
+// what it found.
 func (tb *Toolbox) walk(ctx context.Context, start string, visit visitFunc) (walkStats, error) {
 	var stats walkStats
 	fi, err := tb.root.Stat(start)
@@ -70,15 +82,16 @@ func (tb *Toolbox) walk(ctx context.Context, start string, visit visitFunc) (wal
 		}
 		patterns = append(patterns, tb.readIgnoreFile(path.Join(dir, gitignoreName), domain[:i])...)
 	}
-	w := walker{tb: tb, visit: visit, stats: &stats}
+	w := walker{tb: tb, visit: visit, stats: &stats, deadline: time.Now().Add(tb.walkMax)}
 	_, err = w.dir(ctx, start, domain, patterns)
 	return stats, err
 }
 
 type walker struct {
-	tb    *Toolbox
-	visit visitFunc
-	stats *walkStats
+	tb       *Toolbox
+	visit    visitFunc
+	stats    *walkStats
+	deadline time.Time
 }
 
 // dir walks one directory; it returns false when the visitor ended the walk.
@@ -94,6 +107,10 @@ func (w *walker) dir(ctx context.Context, dir string, domain []string, inherited
 		return true, nil
 	}
 	for _, e := range entries {
+		if time.Now().After(w.deadline) {
+			w.stats.timedOut = true
+			return false, nil
+		}
 		name := e.Name()
 		if isGitName(name) {
 			continue

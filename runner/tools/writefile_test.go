@@ -44,6 +44,10 @@ func TestWriteFile(t *testing.T) {
 				tt.setup(t, root)
 			}
 			tb := newToolbox(t, Options{Root: root})
+			if _, err := os.Lstat(filepath.Join(root, tt.wantTouched)); err == nil {
+				// Replacing needs a read first (TestWriteFileReadFirst).
+				mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": tt.path}))
+			}
 			r := mustSucceed(t, run(t, tb, WriteFile, map[string]any{"path": tt.path, "content": "hello"}))
 			if want := "wrote 5 bytes to " + tt.wantTouched; r.Content != want {
 				t.Errorf("content = %q, want %q", r.Content, want)
@@ -92,6 +96,7 @@ func TestWriteFileRefuses(t *testing.T) {
 		{"file/sub.txt", "file/sub.txt: not a directory"},
 		{"", "path is empty"},
 		{"newdir/", "newdir/: ends with '/', so it names a directory"},
+		{"file", "file: the file exists and you have not read it; read it with read_file"},
 	}
 	for _, tt := range tests {
 		mustFail(t, run(t, tb, WriteFile, map[string]any{"path": tt.path, "content": "x"}), tt.want)
@@ -102,7 +107,11 @@ func TestWriteFileRefuses(t *testing.T) {
 	if got := read(t, root, "target.txt"); got != "target" {
 		t.Errorf("symlink target written: %q", got)
 	}
-	// The allowed twin: the symlink's target itself.
+	if got := read(t, root, "file"); got != "plain" {
+		t.Errorf("unread file written: %q", got)
+	}
+	// The allowed twin: the symlink's target itself, once read.
+	mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "target.txt"}))
 	mustSucceed(t, run(t, tb, WriteFile, map[string]any{"path": "target.txt", "content": "new"}))
 	if got := read(t, root, "inner_link"); got != "new" {
 		t.Errorf("target content through link = %q", got)
@@ -125,6 +134,7 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := newToolbox(t, Options{Root: root})
+	mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "f.txt"}))
 	mustSucceed(t, run(t, tb, WriteFile, map[string]any{"path": "f.txt", "content": "new"}))
 	buf := make([]byte, 64)
 	n, _ := old.Read(buf)
@@ -140,5 +150,96 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 	if names := entries(t, root, "."); !slices.Equal(names, []string{".git", "f.txt"}) {
 		t.Errorf("directory holds %v", names)
+	}
+}
+
+// TestWriteFileReadFirst: an existing file is replaced only when the model
+// has seen its current content; what counts as seeing it is each case's
+// setup. Every refused case has an allowed twin.
+func TestWriteFileReadFirst(t *testing.T) {
+	t.Parallel()
+	const notRead = "f.txt: the file exists and you have not read it"
+	const changed = "f.txt: the file changed on disk since you last read or wrote it; read it again"
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, tb *Toolbox, root string)
+		path    string
+		wantErr string // "" means the write succeeds
+	}{
+		{"never read", nil, "f.txt", notRead},
+		{"read", func(t *testing.T, tb *Toolbox, _ string) {
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "f.txt"}))
+		}, "f.txt", ""},
+		{"read in part", func(t *testing.T, tb *Toolbox, _ string) {
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "f.txt", "offset": 2, "limit": 1}))
+		}, "f.txt", ""},
+		{"read through a symlink", func(t *testing.T, tb *Toolbox, root string) {
+			link(t, root, "f.txt", "alias.txt")
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "alias.txt"}))
+		}, "f.txt", ""},
+		{"edited", func(t *testing.T, tb *Toolbox, _ string) {
+			mustSucceed(t, run(t, tb, EditFile, map[string]any{"path": "f.txt", "old_string": "two", "new_string": "2"}))
+		}, "f.txt", ""},
+		{"only another file read", func(t *testing.T, tb *Toolbox, root string) {
+			put(t, root, "g.txt", "g\n")
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "g.txt"}))
+		}, "f.txt", notRead},
+		{"read, then changed on disk", func(t *testing.T, tb *Toolbox, root string) {
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "f.txt"}))
+			put(t, root, "f.txt", "one\ntwo\nthree\nfour\n")
+		}, "f.txt", changed},
+		{"read, changed, read again", func(t *testing.T, tb *Toolbox, root string) {
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "f.txt"}))
+			put(t, root, "f.txt", "one\ntwo\nthree\nfour\n")
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "f.txt"}))
+		}, "f.txt", ""},
+		{"read, then grew past the read limit", func(t *testing.T, tb *Toolbox, root string) {
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "f.txt"}))
+			if err := os.Truncate(filepath.Join(root, "f.txt"), maxReadSize+1); err != nil {
+				t.Fatal(err)
+			}
+		}, "f.txt", changed},
+		{"too large to read", func(t *testing.T, _ *Toolbox, root string) {
+			if err := os.Truncate(filepath.Join(root, "f.txt"), maxReadSize+1); err != nil {
+				t.Fatal(err)
+			}
+		}, "f.txt", "f.txt: the file exists and is too large to read (10485761 bytes)"},
+		{"read, then deleted: a new file", func(t *testing.T, tb *Toolbox, root string) {
+			mustSucceed(t, run(t, tb, ReadFile, map[string]any{"path": "f.txt"}))
+			if err := os.Remove(filepath.Join(root, "f.txt")); err != nil {
+				t.Fatal(err)
+			}
+		}, "f.txt", ""},
+		{"new file", nil, "new.txt", ""},
+		{"own earlier write", func(t *testing.T, tb *Toolbox, _ string) {
+			mustSucceed(t, run(t, tb, WriteFile, map[string]any{"path": "new.txt", "content": "first"}))
+		}, "new.txt", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := newRepo(t)
+			put(t, root, "f.txt", "one\ntwo\nthree\n")
+			tb := newToolbox(t, Options{Root: root})
+			if tt.setup != nil {
+				tt.setup(t, tb, root)
+			}
+			var before string
+			if b, err := os.ReadFile(filepath.Join(root, tt.path)); err == nil {
+				before = string(b)
+			}
+			r := run(t, tb, WriteFile, map[string]any{"path": tt.path, "content": "replaced\n"})
+			if tt.wantErr != "" {
+				mustFail(t, r, tt.wantErr)
+				if got := read(t, root, tt.path); got != before {
+					t.Errorf("refused write changed the file to %q", got)
+				}
+				return
+			}
+			mustSucceed(t, r)
+			if got := read(t, root, tt.path); got != "replaced\n" {
+				t.Errorf("file = %q", got)
+			}
+		})
 	}
 }
