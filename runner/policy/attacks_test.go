@@ -235,6 +235,12 @@ func attackCases() []attackCase {
 		{"secret", "read_file", "certs/server.pem", never, "looks like a secret file (*.pem", "", "certs/server.pem.txt", always},
 		{"secret", "read_file", "keys/deploy.key", never, "looks like a secret file (*.key", "", "keys/deploy.keys", always},
 		{"secret", "read_file", "home/.ssh/id_rsa", never, "looks like a secret file (id_rsa*", "", "home/.ssh/known_hosts", always},
+		// An allow rule for a reader (cat *) does not open secret files,
+		// and a read_file deny rule holds against bash in every mode.
+		{"secret", "bash", "cat .env", yoloOnly, "names a file the policy does not let be read", "", "cat README.md", ruled},
+		{"secret", "bash", "cat /home/u/.ssh/id_rsa", yoloOnly, "names a file the policy does not let be read", "", "cat /home/u/.ssh/known_hosts", ruled},
+		{"secret", "bash", "sort --output=x config/.env.production", yoloOnly, "names a file the policy does not let be read", "", "sort --output=x config/env.production", ruled},
+		{"deny beats allow", "bash", "cat private/key.txt", never, "argument private/key.txt", "deny: read_file(**/private/**)", "cat public/key.txt", ruled},
 		{"secret", "read_file", ".npmrc", never, "looks like a secret file (.npmrc", "", "npmrc.md", always},
 		{"secret", "read_file", ".netrc", never, "looks like a secret file (.netrc", "", "netrc.txt", always},
 		{"secret", "read_file", ".git-credentials", never, "looks like a secret file (.git-credentials", "", "git-credentials.md", always},

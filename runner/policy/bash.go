@@ -17,6 +17,11 @@ func (p *Policy) decideBash(command string) Decision {
 	if d, denied := p.denyCommand(a); denied {
 		return d
 	}
+	// A read_file deny rule is the user's word in every mode; the built-in
+	// secret-file denials bind what rules allow, not yolo.
+	if d, denied := p.unreadableArgs(a, p.mode != ModeYolo); denied {
+		return d
+	}
 	if p.mode == ModeYolo {
 		if a.problem != nil && p.bashDeny {
 			return Decision{Reason: fmt.Sprintf("%s; approval mode yolo runs such lines only when no bash deny rule is in force, because the deny rules (%s) cannot be checked against parts the policy cannot see",
@@ -43,6 +48,57 @@ func (p *Policy) decideBash(command string) Decision {
 		return allowedBy(used, "it matches %s", show(a.cmds[0].String()))
 	}
 	return allowedBy(used, "each of its %d commands matches an allow rule", len(a.cmds))
+}
+
+// unreadableArgs denies a line whose arguments name a file read_file could
+// not read: an allow rule for `cat *` must not open .env, and a
+// read_file(**/.env) deny rule must not be dodged through bash. Arguments
+// are read as paths as written (`--file=x` as x); absolute paths and paths
+// outside the repository are checked by their repository-like form and
+// base name, so `cat ~/.ssh/id_rsa` is caught too. builtin applies the
+// secret-file defaults besides the deny rules.
+func (p *Policy) unreadableArgs(a analysis, builtin bool) (Decision, bool) {
+	for _, cmd := range a.seen {
+		for _, w := range cmd[1:] {
+			if w.opaque() {
+				continue
+			}
+			arg := w.skeleton()
+			if name, value, ok := strings.Cut(arg, "="); ok && strings.HasPrefix(name, "-") {
+				arg = value
+			}
+			if arg == "" || strings.HasPrefix(arg, "-") {
+				continue
+			}
+			for _, t := range argTargets(arg) {
+				if d, denied := p.denyPath(tools.ReadFile, t); denied {
+					d.Reason = fmt.Sprintf("argument %s of %s: %s", show(arg), show(renderWords(cmd)), d.Reason)
+					return d, true
+				}
+				if !builtin {
+					continue
+				}
+				if d, denied, _ := p.secret(t); denied {
+					d.Reason = fmt.Sprintf("argument %s of %s names a file the policy does not let be read: %s", show(arg), show(renderWords(cmd)), d.Reason)
+					return d, true
+				}
+			}
+		}
+	}
+	return Decision{}, false
+}
+
+// argTargets reads a command argument as the paths it may name: itself
+// cleaned (when inside the repository) and its base name.
+func argTargets(arg string) []target {
+	var out []target
+	if rel, problem := cleanRel(arg); problem == "" {
+		out = append(out, target{given: arg, literal: rel, resolved: rel})
+	}
+	if base := path.Base(arg); base != "." && base != "/" && base != ".." {
+		out = append(out, target{given: arg, literal: base, resolved: base})
+	}
+	return out
 }
 
 // notPlain renders the finding that keeps a line from being plain.

@@ -33,11 +33,16 @@ type word struct {
 func (w word) opaque() bool { return w.unknown }
 
 // skeleton returns the word's value as it reads to a person: fullwidth
-// forms folded to ASCII, invisible characters dropped, other spaces made
-// plain, so a deny rule on rm also matches a look-alike spelling of it.
+// forms folded to ASCII, invisible characters and backslashes dropped,
+// other spaces made plain, so a deny rule on rm also matches a look-alike
+// spelling of it. Backslashes go because shells and parsers disagree on
+// some of them (a trailing one, say): reading past them errs on the side
+// of a deny rule matching.
 func (w word) skeleton() string {
 	return strings.Map(func(r rune) rune {
 		switch {
+		case r == '\\':
+			return -1
 		case r >= 0xff01 && r <= 0xff5e:
 			return r - 0xfee0
 		case r >= utf8.RuneSelf && unicode.IsSpace(r):
