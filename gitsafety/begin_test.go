@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBeginCleanStart(t *testing.T) {
@@ -108,32 +109,86 @@ func TestBeginDirtySnapshot(t *testing.T) {
 	r.assertSound()
 }
 
-func TestBeginDirtyWithoutSnapshot(t *testing.T) {
+// With DirtyRefuse a dirty tree stops Begin with the paths and the fix,
+// and changes nothing; a clean tree (ignored files aside) starts as usual.
+func TestBeginDirtyRefuse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		change  func(r *testRepo)
+		wantErr bool
+		listed  []string
+	}{
+		{name: "modified", change: func(r *testRepo) { r.write("a.txt", "changed by the user\n") }, wantErr: true, listed: []string{"a.txt"}},
+		{name: "untracked", change: func(r *testRepo) { r.write("b.txt", "new\n") }, wantErr: true, listed: []string{"b.txt"}},
+		{name: "deleted", change: func(r *testRepo) { r.remove("a.txt") }, wantErr: true, listed: []string{"a.txt"}},
+		{name: "staged only", change: func(r *testRepo) { r.write("a.txt", "staged\n"); r.git("add", "a.txt"); r.write("a.txt", "a\n") }, wantErr: true, listed: []string{"a.txt"}},
+		{name: "many paths", change: func(r *testRepo) {
+			for _, n := range []string{"n1", "n2", "n3", "n4", "n5", "n6", "n7"} {
+				r.write(n, n)
+			}
+		}, wantErr: true, listed: []string{"n1", "n5", "and 2 more"}},
+		{name: "ignored only", change: func(r *testRepo) { r.write("debug.log", "ignored\n") }},
+		{name: "touched only", change: func(r *testRepo) {
+			later := time.Now().Add(2 * time.Second)
+			if err := os.Chtimes(r.path("a.txt"), later, later); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := newTestRepo(t, map[string]string{"a.txt": "a\n", ".gitignore": "*.log\n"})
+			mainBefore := r.git("rev-parse", "main")
+			tt.change(r)
+			statusBefore := r.git("status", "--porcelain")
+			opts := testOptions("safe-coder/refuse")
+			opts.Dirty = DirtyRefuse
+			s, err := r.open().Begin(t.Context(), opts)
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatalf("Begin on a clean tree: %v", err)
+				}
+				if s.Snapshot() != "" || s.Start() != mainBefore {
+					t.Errorf("Snapshot/Start = %q/%s, want none/%s", s.Snapshot(), s.Start(), mainBefore)
+				}
+				r.assertSound()
+				return
+			}
+			if !errors.Is(err, ErrDirty) {
+				t.Fatalf("Begin = %v, want ErrDirty", err)
+			}
+			for _, frag := range append(tt.listed, "git.dirty: snapshot", "commit or stash") {
+				if !strings.Contains(err.Error(), frag) {
+					t.Errorf("error %q does not mention %q", err, frag)
+				}
+			}
+			if got := r.git("symbolic-ref", "HEAD"); got != "refs/heads/main" {
+				t.Errorf("HEAD = %s", got)
+			}
+			if _, _, err := r.tryGit("rev-parse", "--verify", "-q", "refs/heads/safe-coder/refuse"); err == nil {
+				t.Error("run branch created")
+			}
+			if got := r.git("status", "--porcelain"); got != statusBefore {
+				t.Errorf("status changed:\n%s\nwant:\n%s", got, statusBefore)
+			}
+			if got := r.git("rev-parse", "main"); got != mainBefore {
+				t.Errorf("main moved to %s", got)
+			}
+			r.assertNoLocks()
+		})
+	}
+}
+
+func TestBeginRejectsUnknownDirtyPolicy(t *testing.T) {
 	t.Parallel()
 	r := newTestRepo(t, map[string]string{"a.txt": "a\n"})
-	mainBefore := r.git("rev-parse", "main")
-	r.write("a.txt", "changed by the user\n")
-	r.write("b.txt", "new by the user\n")
-	opts := testOptions("safe-coder/nosnap")
-	opts.Snapshot = false
-	s := r.begin(opts)
-
-	if s.Snapshot() != "" || s.Start() != mainBefore {
-		t.Fatalf("Snapshot/Start = %q/%s, want none/%s", s.Snapshot(), s.Start(), mainBefore)
+	opts := testOptions("safe-coder/policy")
+	opts.Dirty = "stash"
+	if _, err := r.open().Begin(t.Context(), opts); err == nil || !strings.Contains(err.Error(), `"stash"`) {
+		t.Fatalf("Begin with dirty policy stash = %v, want an error naming it", err)
 	}
-	if st := r.git("status", "--porcelain"); st != "M a.txt\n?? b.txt" && st != " M a.txt\n?? b.txt" {
-		t.Errorf("the user's changes are not left as they were:\n%s", st)
-	}
-	// They become part of the first step's commit.
-	r.write("c.txt", "by the agent\n")
-	c, err := s.CommitStep(t.Context(), StepCommit{Step: 1, Tools: []string{"write_file"}, Calls: []string{"write_file c.txt"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"a.txt", "b.txt", "c.txt"}; strings.Join(c.Files, ",") != strings.Join(want, ",") {
-		t.Errorf("Files = %v, want %v", c.Files, want)
-	}
-	r.assertSound()
 }
 
 func TestBeginDetachedHead(t *testing.T) {
@@ -370,8 +425,8 @@ func TestBeginFromRefusesDirtyTree(t *testing.T) {
 	opts := testOptions("safe-coder/from")
 	opts.From = base
 	_, err := r.open().Begin(t.Context(), opts)
-	if !errors.Is(err, ErrDirtyTree) {
-		t.Fatalf("Begin() = %v, want ErrDirtyTree", err)
+	if !errors.Is(err, ErrDirty) {
+		t.Fatalf("Begin() = %v, want ErrDirty", err)
 	}
 	for _, frag := range []string{"a.txt", "new.txt"} {
 		if !strings.Contains(err.Error(), frag) {

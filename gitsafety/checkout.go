@@ -11,12 +11,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
 // applyChanges turns a work tree that holds the "from" side of changes (the
@@ -62,49 +62,209 @@ func (r *Repo) applyChanges(ctx context.Context, changes []treeChange, reverse b
 	return nil
 }
 
-// checkoutIndex encodes into lf the index for a work tree just switched to
-// tree by changes. current is the staged index from before the switch; its
-// entries, with their stat data, are kept for the paths that did not change.
-func (r *Repo) checkoutIndex(ctx context.Context, lf *lockFile, tree plumbing.Hash, changes []treeChange, current *staged) error {
+// switcher moves the work tree and the index from one tree to another,
+// holding the index lock throughout, as `git checkout` does.
+type switcher struct {
+	r       *Repo
+	lf      *lockFile
+	idx     *indexState
+	current []*idxEntry // the work tree as staged, with fresh stat data
+	changes []treeChange
+}
+
+// beginSwitch takes the index lock and stages the work tree (hashing only)
+// to compare it with tree from. dirty lists the paths whose content
+// differs from from, which a switch would lose, including changes the
+// package never stages (filtered paths, submodules, nested repositories);
+// ignored files do not count. The caller refuses dirty paths as it sees
+// fit and ends with commit or abandon.
+func (r *Repo) beginSwitch(ctx context.Context, from plumbing.Hash) (sw *switcher, dirty []string, err error) {
+	lf, err := r.lockIndex()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = lf.rollback()
+		}
+	}()
+	idx, err := r.readIndex()
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := r.scan(ctx, idx, scanOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Both what `git add -A` would stage and what the index holds now
+	// must match: staged changes that the work tree then undid are the
+	// user's too, and rewriting the index would lose them.
+	if dirty, err = r.dirtyPaths(ctx, from, res.entries, idx.entries); err != nil {
+		return nil, nil, err
+	}
+	for _, sk := range res.skipped {
+		dirty = append(dirty, sk.Path)
+	}
+	slices.Sort(dirty)
+	return &switcher{r: r, lf: lf, idx: idx, current: res.entries}, slices.Compact(dirty), nil
+}
+
+// apply turns the work tree, which matches tree from, into tree to, and
+// writes the matching index into the held lock. On error the work tree is
+// put back as it was.
+func (sw *switcher) apply(ctx context.Context, from, to plumbing.Hash) error {
+	r := sw.r
+	changes, err := r.diffTrees(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	if err := r.refuseFiltered(changes); err != nil {
+		return err
+	}
+	sw.changes = changes
+	err = r.applyChanges(ctx, changes, false)
+	if err == nil {
+		err = sw.writeIndex(ctx, to)
+	}
+	if err != nil {
+		return errors.Join(err, sw.undo(ctx))
+	}
+	return nil
+}
+
+// undo puts the work tree back after apply. It must finish even when ctx
+// is cancelled.
+func (sw *switcher) undo(ctx context.Context) error {
+	if sw.changes == nil {
+		return nil
+	}
+	if err := sw.r.applyChanges(context.WithoutCancel(ctx), sw.changes, true); err != nil {
+		return fmt.Errorf("restore the work tree (git checkout -- . restores it): %w", err)
+	}
+	sw.changes = nil
+	return nil
+}
+
+// commit replaces the index with the one apply wrote.
+func (sw *switcher) commit() error { return sw.lf.commit() }
+
+// abandon releases the index lock and leaves the index as it was.
+func (sw *switcher) abandon() { _ = sw.lf.rollback() }
+
+// writeIndex encodes into the lock the index for a work tree just switched
+// to tree. The entries of the paths that did not change keep their stat
+// data from the scan.
+func (sw *switcher) writeIndex(ctx context.Context, tree plumbing.Hash) error {
+	r := sw.r
 	files, err := r.flattenTree(ctx, tree)
 	if err != nil {
 		return err
 	}
-	touched := make(map[string]bool, len(changes))
-	for _, ch := range changes {
+	touched := make(map[string]bool, len(sw.changes))
+	for _, ch := range sw.changes {
 		touched[ch.name] = true
 	}
-	old := make(map[string]*index.Entry, len(current.entries))
-	for _, e := range current.entries {
-		old[e.Name] = e
+	old := make(map[string]*idxEntry, len(sw.current))
+	for _, e := range sw.current {
+		old[e.name] = e
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	entries := make([]*index.Entry, 0, len(names))
+	entries := make([]*idxEntry, 0, len(names))
 	for _, name := range names {
 		f := files[name]
-		if e := old[name]; e != nil && !touched[name] && e.Hash == f.hash && e.Mode == f.mode {
+		if e := old[name]; e != nil && !touched[name] && e.hash == f.hash && e.mode == f.mode && !e.intentToAdd() {
 			entries = append(entries, e)
 			continue
 		}
 		if f.mode == filemode.Submodule {
-			entries = append(entries, &index.Entry{Name: name, Hash: f.hash, Mode: f.mode})
+			entries = append(entries, &idxEntry{name: name, hash: f.hash, mode: f.mode})
 			continue
 		}
-		fi, err := os.Lstat(r.abs(name))
+		st, exists, err := lstatPath(r.abs(name))
 		if err != nil {
 			return fmt.Errorf("check out %s: %w", name, err)
 		}
-		entries = append(entries, newEntry(name, f.hash, f.mode, fi))
+		if !exists {
+			return fmt.Errorf("check out %s: it disappeared", name)
+		}
+		entries = append(entries, newEntry(name, f.hash, f.mode, st))
 	}
-	return encodeIndex(lf, current.version, entries)
+	_, err = writeIndex(sw.lf, &indexState{version: sw.idx.version, entries: entries, tree: tree})
+	return err
 }
 
+// refuseFiltered refuses a switch that would write a path with a filter
+// attribute: the blob holds what git stored after the clean filter (an LFS
+// pointer), and only git can turn it back into the file.
+func (r *Repo) refuseFiltered(changes []treeChange) error {
+	var attrs *filterAttrs
+	for _, ch := range changes {
+		if ch.to == nil || ch.to.mode == filemode.Submodule {
+			continue
+		}
+		if attrs == nil {
+			cfg, err := r.loadConfig()
+			if err != nil {
+				return err
+			}
+			if attrs, err = r.loadFilterAttrs(cfg); err != nil {
+				return err
+			}
+		}
+		filter, err := attrs.filter(ch.name)
+		if err != nil {
+			return err
+		}
+		if filter != "" {
+			return fmt.Errorf("check out %s: it has the attribute filter=%s, whose smudge step only git can run; use git to switch", ch.name, filter)
+		}
+	}
+	return nil
+}
+
+// dirtyPaths lists the paths where any of the indexes differs from the
+// tree: another content or mode, intent-to-add, a merge stage, present on
+// one side only.
+func (r *Repo) dirtyPaths(ctx context.Context, tree plumbing.Hash, indexes ...[]*idxEntry) ([]string, error) {
+	files, err := r.flattenTree(ctx, tree)
+	if err != nil {
+		return nil, err
+	}
+	dirty := map[string]bool{}
+	for _, entries := range indexes {
+		seen := make(map[string]bool, len(entries))
+		for _, e := range entries {
+			seen[e.name] = true
+			f, ok := files[e.name]
+			if !ok || f.hash != e.hash || f.mode != e.mode || e.intentToAdd() || e.stage() != 0 {
+				dirty[e.name] = true
+			}
+		}
+		for name := range files {
+			if !seen[name] {
+				dirty[name] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(dirty))
+	for name := range dirty {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// abs is the absolute path of the repo-relative slash path p. Paths come
+// from the index or were cleaned, so plain concatenation is enough.
 func (r *Repo) abs(p string) string {
-	return filepath.Join(r.root, filepath.FromSlash(p))
+	if p == "" {
+		return r.root
+	}
+	return r.root + string(filepath.Separator) + filepath.FromSlash(p)
 }
 
 // removeTracked deletes a path the target tree no longer has, then any
@@ -218,11 +378,20 @@ func (r *Repo) prepareParents(name string) error {
 
 // tempName returns an unused name beside dst for writing it atomically.
 func tempName(dst string) (string, error) {
+	suffix, err := randomSuffix()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(dst), ".safe-coder-tmp-"+suffix), nil
+}
+
+// randomSuffix makes temporary names unlikely to collide.
+func randomSuffix() (string, error) {
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("random name: %w", err)
 	}
-	return filepath.Join(filepath.Dir(dst), ".safe-coder-tmp-"+hex.EncodeToString(b[:])), nil
+	return hex.EncodeToString(b[:]), nil
 }
 
 func writeNewFile(p string, perm os.FileMode, src io.Reader) error {

@@ -1,14 +1,22 @@
 package gitsafety
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Returned errors wrap them with the detail a user needs to
 // fix the problem (the path, the branch, the command to run); compare with
 // errors.Is.
 var (
 	// ErrNotRepo is returned by Open when no git work tree contains the
-	// directory.
+	// directory. safe-coder never creates one implicitly: Init does, when
+	// asked (--init).
 	ErrNotRepo = errors.New("not a git repository")
+
+	// ErrAlreadyRepo is returned by Init when the directory is already
+	// inside a repository.
+	ErrAlreadyRepo = errors.New("already inside a git repository")
 
 	// ErrNoCommits is returned when HEAD names a branch that has no commit
 	// yet: there is nothing to branch from or to roll back to.
@@ -18,13 +26,19 @@ var (
 	// lock) or another safe-coder run (run.lock) holds the repository.
 	ErrLocked = errors.New("repository is locked")
 
+	// ErrStaleLock is returned by Lock when the run lock was left by a
+	// safe-coder process of this host that no longer runs. It wraps
+	// ErrLocked; LockOptions.ClearStale takes such a lock over.
+	ErrStaleLock = fmt.Errorf("%w by a run that is gone", ErrLocked)
+
 	// ErrInProgress is returned when a merge, rebase, cherry-pick or revert
 	// is in progress: committing on top of it would bury the user's
 	// half-finished operation.
 	ErrInProgress = errors.New("an operation is in progress")
 
 	// ErrBranchExists is returned by Begin when the run branch already
-	// exists; safe-coder never reuses or overwrites a branch.
+	// exists and is not a run to resume: safe-coder never reuses or
+	// overwrites someone else's branch.
 	ErrBranchExists = errors.New("run branch already exists")
 
 	// ErrHeadMoved is returned by CommitStep when HEAD no longer points at
@@ -33,9 +47,19 @@ var (
 	// committed.
 	ErrHeadMoved = errors.New("HEAD moved off the run branch")
 
-	// ErrDirtyTree is returned by Begin when it must check out another
-	// commit but the work tree has changes that the checkout would lose.
-	ErrDirtyTree = errors.New("work tree has uncommitted changes")
+	// ErrDirty is returned when the work tree or the index has changes
+	// that an operation would lose or bury: Begin with DirtyRefuse, Begin
+	// from another commit, Restore and Return.
+	ErrDirty = errors.New("work tree has uncommitted changes")
+
+	// ErrWouldDestroy is returned by Rollback when the checked-out run
+	// branch has changes in the work tree or index that the run did not
+	// commit: moving the branch back would destroy them.
+	ErrWouldDestroy = errors.New("rollback would destroy uncommitted changes")
+
+	// ErrNotFound is returned when a run, step, commit or path named by
+	// the caller is not on the run branch.
+	ErrNotFound = errors.New("not found on the run branch")
 
 	// ErrRefused is returned by CommitStep when StepCommit.Check refuses
 	// the content of a file; nothing of the step was committed.

@@ -37,7 +37,7 @@ type stamp struct {
 	mode  fs.FileMode // type and permission bits, from lstat
 	size  int64
 	mtime time.Time
-	ctime time.Time
+	ctime statTime
 	ino   uint32
 	// sum is the SHA-256 of a regular file of at most fingerprintHashMax
 	// bytes, or of a symlink's target; hashed says it was taken.
@@ -61,7 +61,7 @@ func (s stamp) same(o stamp) bool {
 	if s.hashed {
 		return s.sum == o.sum
 	}
-	return s.mtime.Equal(o.mtime) && s.ctime.Equal(o.ctime) && s.ino == o.ino
+	return s.mtime.Equal(o.mtime) && s.ctime == o.ctime && s.ino == o.ino
 }
 
 // Diff returns the sorted paths that differ between f and g: changed in
@@ -318,13 +318,13 @@ func (fp *fingerprinter) record(abs, name string, fi fs.FileInfo) error {
 }
 
 func stampOf(fi fs.FileInfo, unreadable bool) stamp {
-	sd := sysStat(fi)
+	st := fileStatOf(fi)
 	return stamp{
 		mode:       fi.Mode(),
 		size:       fi.Size(),
 		mtime:      fi.ModTime(),
-		ctime:      sd.ctime,
-		ino:        sd.ino,
+		ctime:      st.ctime,
+		ino:        st.ino,
 		unreadable: unreadable,
 	}
 }

@@ -47,9 +47,13 @@ func (r *Repo) readObject(typ plumbing.ObjectType, h plumbing.Hash) ([]byte, err
 	return b, nil
 }
 
-// readTree decodes tree h; the zero hash is the empty tree.
+// emptyTree is the hash of the tree without entries, which git knows
+// without necessarily storing it.
+var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+// readTree decodes tree h; the zero hash is the empty tree too.
 func (r *Repo) readTree(h plumbing.Hash) ([]treeEntry, error) {
-	if h.IsZero() {
+	if h.IsZero() || h == emptyTree {
 		return nil, nil
 	}
 	b, err := r.readObject(plumbing.TreeObject, h)

@@ -43,9 +43,19 @@ func initTestRepo(t *testing.T) *testRepo {
 	}
 	r := &testRepo{t: t, dir: dir}
 	r.git("init", "-q", "-b", "main")
-	r.git("config", "user.name", "Test User")
-	r.git("config", "user.email", "test@example.com")
-	r.git("config", "commit.gpgsign", "false")
+	// Written directly: three git config processes per repository add up
+	// over the hundreds of repositories the tests make.
+	f, err := os.OpenFile(r.path(".git/config"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString("[user]\n\tname = Test User\n\temail = test@example.com\n[commit]\n\tgpgsign = false\n")
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
 
@@ -62,12 +72,19 @@ func (r *testRepo) git(args ...string) string {
 // tryGit runs a git command that may fail.
 func (r *testRepo) tryGit(args ...string) (stdout, stderr string, err error) {
 	r.t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", r.dir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_EDITOR=true", "GIT_MERGE_AUTOEDIT=no")
+	cmd := r.gitCmd(args...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
 	return strings.TrimRight(o.String(), "\n"), e.String(), err
+}
+
+// gitCmd prepares a git command in the repository, with no prompts,
+// editors or localized messages.
+func (r *testRepo) gitCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command("git", append([]string{"-C", r.dir}, args...)...)
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_EDITOR=true", "GIT_MERGE_AUTOEDIT=no")
+	return cmd
 }
 
 func (r *testRepo) path(name string) string {
@@ -140,11 +157,10 @@ func fixedNow() time.Time {
 
 func testOptions(branch string) BeginOptions {
 	return BeginOptions{
-		RunID:    "20261126-231131-ab12",
-		Task:     "fix-vet",
-		Branch:   branch,
-		Snapshot: true,
-		Now:      fixedNow,
+		RunID:  "20261126-231131-ab12",
+		Task:   "fix-vet",
+		Branch: branch,
+		Now:    fixedNow,
 	}
 }
 
@@ -161,11 +177,7 @@ func (r *testRepo) begin(opts BeginOptions) *Session {
 // computed in a copy so the repository under test is not touched.
 func (r *testRepo) addAllTree() string {
 	r.t.Helper()
-	cp := filepath.Join(r.t.TempDir(), "copy")
-	if out, err := exec.Command("cp", "-a", r.dir, cp).CombinedOutput(); err != nil {
-		r.t.Fatalf("copy repository: %v\n%s", err, out)
-	}
-	c := &testRepo{t: r.t, dir: cp}
+	c := r.copyRepo()
 	c.git("add", "-A")
 	return c.git("write-tree")
 }

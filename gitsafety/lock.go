@@ -21,22 +21,38 @@ type runLockInfo struct {
 	Started time.Time `json:"started"`
 }
 
+// LockOptions adjusts how Lock treats a run lock left behind.
+type LockOptions struct {
+	// ClearStale takes over a run lock whose holder was a process of this
+	// host that no longer exists (--clear-stale-lock). A lock from another
+	// host is never cleared: its pid means nothing here, so whether its run
+	// is still going cannot be told; the user removes it by hand.
+	ClearStale bool
+}
+
 // Lock refuses a repository that another git command or a half-finished
 // merge, rebase, cherry-pick or revert is using, then takes safe-coder's run
-// lock, GitDir/safe-coder/run.lock. A run lock left by a process of this
-// host that no longer exists is taken over. release removes the lock;
-// calling it again does nothing.
+// lock, GitDir/safe-coder/run.lock, which names this process's pid, its
+// host and the start time. release removes the lock; calling it again does
+// nothing.
 //
-// Errors wrap ErrLocked (index.lock present, run lock held) or ErrInProgress,
-// and name the file and the command that fixes the problem.
-func (r *Repo) Lock(ctx context.Context) (release func() error, err error) {
+// A run lock held by a live process, or by any process of another host,
+// fails with ErrLocked naming its holder. One left by a process of this
+// host that is gone fails with ErrStaleLock (which wraps ErrLocked) unless
+// opts.ClearStale is set: a crashed run is reported, not silently
+// replaced. An index.lock is never removed: it may be a running git
+// command's.
+//
+// Errors wrap ErrLocked or ErrInProgress, and name the file and the
+// command that fixes the problem.
+func (r *Repo) Lock(ctx context.Context, opts LockOptions) (release func() error, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := r.checkIdle(); err != nil {
 		return nil, err
 	}
-	return r.takeRunLock()
+	return r.takeRunLock(opts)
 }
 
 // checkIdle fails when a git command holds the index or the user is in the
@@ -44,18 +60,20 @@ func (r *Repo) Lock(ctx context.Context) (release func() error, err error) {
 func (r *Repo) checkIdle() error {
 	indexLock := filepath.Join(r.gitDir, "index.lock")
 	if _, err := os.Lstat(indexLock); err == nil {
-		return fmt.Errorf("%w: %s exists: another git command may be running; if none is, remove the file", ErrLocked, indexLock)
+		return fmt.Errorf("%w: %s exists: another git command may be running, or one was killed; safe-coder never removes it: once no git command runs, remove the file (git status then shows what the index holds)", ErrLocked, indexLock)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("check %s: %w", indexLock, err)
 	}
 	// The files git leaves while an operation waits for the user, with the
-	// commands that finish it.
+	// commands that finish it. A sequencer directory alone (a multi-commit
+	// cherry-pick or revert between commits) is reported too.
 	inProgress := []struct{ file, op, fix string }{
 		{"MERGE_HEAD", "merge", "git merge --continue or git merge --abort"},
 		{"rebase-merge", "rebase", "git rebase --continue or git rebase --abort"},
 		{"rebase-apply", "rebase or am", "git rebase --continue, git rebase --abort or git am --abort"},
 		{"CHERRY_PICK_HEAD", "cherry-pick", "git cherry-pick --continue or git cherry-pick --abort"},
 		{"REVERT_HEAD", "revert", "git revert --continue or git revert --abort"},
+		{"sequencer", "cherry-pick or revert", "git cherry-pick --continue, git cherry-pick --abort or git revert --abort"},
 	}
 	for _, op := range inProgress {
 		path := filepath.Join(r.gitDir, op.file)
@@ -68,7 +86,7 @@ func (r *Repo) checkIdle() error {
 	return nil
 }
 
-func (r *Repo) takeRunLock() (func() error, error) {
+func (r *Repo) takeRunLock(opts LockOptions) (func() error, error) {
 	dir := filepath.Join(r.gitDir, "safe-coder")
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
@@ -101,9 +119,17 @@ func (r *Repo) takeRunLock() (func() error, error) {
 		if err != nil {
 			return nil, err
 		}
-		if holder.Host != host || processAlive(holder.PID) {
-			return nil, fmt.Errorf("%w: %s is held by safe-coder pid %d on host %s since %s; wait for that run to end, or remove the file if it is gone",
-				ErrLocked, path, holder.PID, holder.Host, holder.Started.Format(time.RFC3339))
+		since := holder.Started.Format(time.RFC3339)
+		switch {
+		case holder.Host != host:
+			return nil, fmt.Errorf("%w: %s is held by safe-coder pid %d on host %s since %s; that pid cannot be checked from %s, so the lock is never cleared automatically: remove the file once that run is surely gone",
+				ErrLocked, path, holder.PID, holder.Host, since, host)
+		case processAlive(holder.PID):
+			return nil, fmt.Errorf("%w: %s is held by safe-coder pid %d on host %s since %s; wait for that run to end",
+				ErrLocked, path, holder.PID, holder.Host, since)
+		case !opts.ClearStale:
+			return nil, fmt.Errorf("%w: %s was left by safe-coder pid %d on host %s, started %s, which is no longer running; its run may have stopped half-way (resume it, or roll it back), then run again with --clear-stale-lock to take the lock over",
+				ErrStaleLock, path, holder.PID, holder.Host, since)
 		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("remove stale run lock %s: %w", path, err)

@@ -100,7 +100,7 @@ func TestLockRefusesBusyRepository(t *testing.T) {
 			r := conflictRepo(t)
 			tt.setup(r)
 			repo := r.open()
-			release, err := repo.Lock(t.Context())
+			release, err := repo.Lock(t.Context(), LockOptions{})
 			if !errors.Is(err, tt.wantErr) {
 				if release != nil {
 					_ = release()
@@ -131,7 +131,7 @@ func TestLockHeldByThisProcess(t *testing.T) {
 	t.Parallel()
 	r := newTestRepo(t, map[string]string{"f": "1\n"})
 	repo := r.open()
-	release, err := repo.Lock(t.Context())
+	release, err := repo.Lock(t.Context(), LockOptions{})
 	if err != nil {
 		t.Fatalf("first Lock: %v", err)
 	}
@@ -145,7 +145,7 @@ func TestLockHeldByThisProcess(t *testing.T) {
 	}
 
 	// A second run, even from another Repo value, is refused.
-	_, err = r.open().Lock(t.Context())
+	_, err = r.open().Lock(t.Context(), LockOptions{})
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("second Lock = %v, want ErrLocked", err)
 	}
@@ -164,7 +164,7 @@ func TestLockHeldByThisProcess(t *testing.T) {
 	if _, err := os.Stat(lockPath); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("run.lock still there after release: %v", err)
 	}
-	again, err := repo.Lock(t.Context())
+	again, err := repo.Lock(t.Context(), LockOptions{})
 	if err != nil {
 		t.Fatalf("Lock after release: %v", err)
 	}
@@ -174,35 +174,59 @@ func TestLockHeldByThisProcess(t *testing.T) {
 	r.assertSound()
 }
 
-func TestLockTakesOverStaleLock(t *testing.T) {
+// A run lock left behind is reported, never taken over silently: only a
+// dead process of this host, and only with ClearStale. Every refused case
+// leaves the lock file as it was.
+func TestLockLeftBehind(t *testing.T) {
 	t.Parallel()
 	host, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name     string
-		content  func(t *testing.T) string
-		takeOver bool
+		name       string
+		content    func(t *testing.T) string
+		clearStale bool
+		wantErr    error // nil: the lock is taken over
+		wantMsg    []string
+		notErr     error // the error must not wrap this
 	}{
 		{
-			name: "dead process on this host",
-			content: func(t *testing.T) string {
-				return lockJSON(t, deadPID(t), host)
-			},
-			takeOver: true,
+			name:    "dead process on this host",
+			content: func(t *testing.T) string { return lockJSON(t, deadPID(t), host) },
+			wantErr: ErrStaleLock,
+			wantMsg: []string{"no longer running", "--clear-stale-lock", "pid ", "host " + host, "2026-01-02T03:04:05Z"},
+		},
+		{
+			name:       "dead process on this host, cleared",
+			content:    func(t *testing.T) string { return lockJSON(t, deadPID(t), host) },
+			clearStale: true,
 		},
 		{
 			name:    "live process on this host",
 			content: func(t *testing.T) string { return lockJSON(t, os.Getppid(), host) },
+			wantErr: ErrLocked, notErr: ErrStaleLock,
+			wantMsg: []string{"pid " + strconv.Itoa(os.Getppid()), "wait for that run to end"},
 		},
 		{
-			name:    "process on another host",
-			content: func(t *testing.T) string { return lockJSON(t, deadPID(t), host+"-elsewhere") },
+			name:       "live process on this host, clear asked",
+			content:    func(t *testing.T) string { return lockJSON(t, os.Getppid(), host) },
+			clearStale: true,
+			wantErr:    ErrLocked, notErr: ErrStaleLock,
 		},
 		{
-			name:    "unreadable content",
-			content: func(*testing.T) string { return "not json" },
+			name:       "process on another host, clear asked",
+			content:    func(t *testing.T) string { return lockJSON(t, deadPID(t), host+"-elsewhere") },
+			clearStale: true,
+			wantErr:    ErrLocked, notErr: ErrStaleLock,
+			wantMsg: []string{"host " + host + "-elsewhere", "never cleared automatically"},
+		},
+		{
+			name:       "unreadable content, clear asked",
+			content:    func(*testing.T) string { return "not json" },
+			clearStale: true,
+			wantErr:    ErrLocked, notErr: ErrStaleLock,
+			wantMsg: []string{"does not name its holder"},
 		},
 	}
 	for _, tt := range tests {
@@ -214,13 +238,21 @@ func TestLockTakesOverStaleLock(t *testing.T) {
 			old := tt.content(t)
 			r.write(".git/safe-coder/run.lock", old)
 
-			release, err := repo.Lock(t.Context())
-			if !tt.takeOver {
-				if !errors.Is(err, ErrLocked) {
-					t.Fatalf("Lock() = %v, want ErrLocked", err)
+			release, err := repo.Lock(t.Context(), LockOptions{ClearStale: tt.clearStale})
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Lock() = %v, want %v", err, tt.wantErr)
+				}
+				if tt.notErr != nil && errors.Is(err, tt.notErr) {
+					t.Errorf("Lock() = %v, which must not wrap %v", err, tt.notErr)
+				}
+				for _, frag := range append(tt.wantMsg, lockPath) {
+					if !strings.Contains(err.Error(), frag) {
+						t.Errorf("error %q does not mention %q", err, frag)
+					}
 				}
 				if got := r.read(".git/safe-coder/run.lock"); got != old {
-					t.Errorf("a held lock was rewritten: %q", got)
+					t.Errorf("a refused lock was rewritten: %q", got)
 				}
 				return
 			}
@@ -243,7 +275,7 @@ func TestLockTakesOverStaleLock(t *testing.T) {
 func TestReleaseLeavesForeignLock(t *testing.T) {
 	t.Parallel()
 	r := newTestRepo(t, map[string]string{"f": "1\n"})
-	release, err := r.open().Lock(t.Context())
+	release, err := r.open().Lock(t.Context(), LockOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,13 @@ type lockFile struct {
 	f        *os.File
 	created  time.Time // the lock file's mtime right after creation
 	done     bool
+	// noSync skips the fsync before the rename, for the index only: it
+	// is derived state that git reset rebuilds, git does not fsync it
+	// either (core.fsync's default), and on a large repository the fsync
+	// would cost more than the rest of a step's commit. A killed process
+	// still leaves the old or the new file, never a torn one: the rename
+	// only happens after the last write.
+	noSync bool
 }
 
 // createLockFile takes the lock for path. The parent directory is created
@@ -43,6 +50,19 @@ func createLockFile(path string) (*lockFile, error) {
 	return &lockFile{path: path, lockPath: lockPath, f: f, created: st.ModTime()}, nil
 }
 
+// identity is the identity the file will have once committed: renaming
+// keeps the inode, the size and the mtime of what was written.
+func (l *lockFile) identity() (fileID, error) {
+	fi, err := l.f.Stat()
+	if err != nil {
+		return fileID{}, fmt.Errorf("stat %s: %w", l.lockPath, err)
+	}
+	return fileIDOf(fi), nil
+}
+
+// preallocate reserves room for size bytes of new content.
+func (l *lockFile) preallocate(size int64) { preallocate(l.f, size) }
+
 // Write appends to the new content of the locked file.
 func (l *lockFile) Write(p []byte) (int, error) {
 	return l.f.Write(p)
@@ -55,8 +75,10 @@ func (l *lockFile) commit() error {
 		return fmt.Errorf("commit lock %s: already released", l.lockPath)
 	}
 	l.done = true
-	if err := l.f.Sync(); err != nil {
-		return errors.Join(fmt.Errorf("sync %s: %w", l.lockPath, err), l.f.Close(), os.Remove(l.lockPath))
+	if !l.noSync {
+		if err := l.f.Sync(); err != nil {
+			return errors.Join(fmt.Errorf("sync %s: %w", l.lockPath, err), l.f.Close(), os.Remove(l.lockPath))
+		}
 	}
 	if err := l.f.Close(); err != nil {
 		return errors.Join(fmt.Errorf("close %s: %w", l.lockPath, err), os.Remove(l.lockPath))

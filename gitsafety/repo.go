@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -22,6 +23,9 @@ type Repo struct {
 	gitDir    string // per-work-tree git directory: HEAD, index, locks
 	commonDir string // shared git directory: objects, refs, config
 	st        *filesystem.Storage
+	// zlibWriters recycles the compressors of loose objects: a new one
+	// allocates about a megabyte, several times per commit.
+	zlibWriters sync.Pool
 }
 
 // Head is what HEAD points at.
@@ -92,7 +96,7 @@ func findGitDir(start string) (root, gitDir string, err error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", "", fmt.Errorf("%s: %w (no .git found here or in any parent directory)", start, ErrNotRepo)
+			return "", "", fmt.Errorf("%s: %w (no .git here or in any parent directory); create one with git init, or run safe-coder with --init", start, ErrNotRepo)
 		}
 		dir = parent
 	}
@@ -174,7 +178,7 @@ func (r *Repo) Head(ctx context.Context) (Head, error) {
 	target := raw.Target()
 	ref, err := r.st.Reference(target)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return Head{}, fmt.Errorf("%w: HEAD points to %s, which has no commit; make an initial commit first", ErrNoCommits, target)
+		return Head{}, fmt.Errorf("%w: HEAD points to %s, which has no commit; make an initial commit first (git add -A && git commit -m \"Initial commit\", or git commit --allow-empty -m \"Initial commit\"); safe-coder never makes it for you", ErrNoCommits, target)
 	}
 	if err != nil {
 		return Head{}, fmt.Errorf("read %s: %w", target, err)

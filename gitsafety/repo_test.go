@@ -3,6 +3,7 @@ package gitsafety
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,8 +45,13 @@ func TestOpenNotRepo(t *testing.T) {
 	if !errors.Is(err, ErrNotRepo) {
 		t.Fatalf("Open(plain dir) = %v, want ErrNotRepo", err)
 	}
-	if !strings.Contains(err.Error(), dir) {
-		t.Errorf("error %q does not name the directory %s", err, dir)
+	for _, frag := range []string{dir, "--init", "git init"} {
+		if !strings.Contains(err.Error(), frag) {
+			t.Errorf("error %q does not mention %s", err, frag)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("Open created a repository")
 	}
 	if _, err := Open(t.Context(), filepath.Join(dir, "missing")); err == nil {
 		t.Error("Open(missing dir) succeeded")
@@ -130,8 +136,13 @@ func TestHead(t *testing.T) {
 		if !errors.Is(err, ErrNoCommits) {
 			t.Fatalf("Head() = %v, want ErrNoCommits", err)
 		}
-		if !strings.Contains(err.Error(), "make an initial commit") {
-			t.Errorf("error %q does not say how to fix it", err)
+		for _, frag := range []string{"make an initial commit", "git commit", "never makes it for you"} {
+			if !strings.Contains(err.Error(), frag) {
+				t.Errorf("error %q does not mention %q", err, frag)
+			}
+		}
+		if _, _, err := r.tryGit("rev-parse", "--verify", "-q", "HEAD"); err == nil {
+			t.Error("a commit was made")
 		}
 	})
 }

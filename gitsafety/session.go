@@ -13,29 +13,57 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
+// DirtyPolicy says what Begin does with a work tree that has uncommitted
+// changes (git.dirty in the task file).
+type DirtyPolicy string
+
+const (
+	// DirtySnapshot commits the changes (modified, deleted or untracked
+	// files, ignored ones excepted) on the new branch as "Snapshot:
+	// session start", so the run starts from them and can be rolled back
+	// to them. The user's branch is not touched. It is the default.
+	DirtySnapshot DirtyPolicy = "snapshot"
+	// DirtyRefuse makes Begin fail with ErrDirty, listing the changes.
+	DirtyRefuse DirtyPolicy = "refuse"
+)
+
 // BeginOptions describes the run branch a session works on.
 type BeginOptions struct {
 	RunID string // written as the Safe-Coder-Run trailer
 	Task  string // written as the Safe-Coder-Task trailer
 
 	// Branch is the run branch's name without refs/heads/, e.g.
-	// "safe-coder/fix-vet-20261126-231131-ab12". It must not exist yet.
+	// "safe-coder/fix-vet-20261126-231131-ab12". It must not exist yet,
+	// unless Resume adopts it.
 	Branch string
 
 	// From is the commit the branch starts at, as a SHA or any revision go-git
-	// resolves; "" means HEAD's commit. When it is HEAD's commit the index
-	// and work tree are left as they are, so the user's uncommitted changes
-	// carry over. Otherwise the work tree must be clean (ignored files
-	// aside) and From is checked out.
+	// resolves; "" means HEAD's commit, which may be detached (a
+	// pull-request checkout). When it is HEAD's commit the index and work
+	// tree are left as they are (see Dirty). Otherwise the work tree must
+	// be clean (ignored files aside) and From is checked out.
 	From string
 
-	// Snapshot commits a dirty work tree (modified, deleted or untracked
-	// files, ignored ones excepted) on the new branch as "Snapshot: session
-	// start", so the run starts from it and can be rolled back to it. When
-	// false a dirty tree is left as it is, and its changes become part of
-	// the first step's commit. A From other than HEAD's commit is checked
-	// out into a clean tree, so there is nothing to snapshot then.
-	Snapshot bool
+	// Dirty decides what happens to uncommitted changes when the branch
+	// starts at HEAD's commit; "" means DirtySnapshot. A From other than
+	// HEAD's commit is checked out into a clean tree, so there is nothing
+	// to snapshot then.
+	Dirty DirtyPolicy
+
+	// Resume adopts an existing branch instead of failing with
+	// ErrBranchExists, when it is this run's: its tip carries the
+	// Safe-Coder-Run and Safe-Coder-Task trailers of RunID and Task, or it
+	// has no commit of its own and sits at From (a run interrupted before
+	// its first step). The session continues from the branch's tip; HEAD
+	// is pointed at the branch, checking it out when HEAD is elsewhere.
+	// Uncommitted changes on the checked-out branch are the interrupted
+	// step's and go into the next step's commit: Dirty does not apply.
+	Resume bool
+
+	// MaxFileBytes is the size above which a file is not put in the
+	// snapshot but reported by Session.SnapshotSkipped; 0 means
+	// DefaultMaxFileBytes.
+	MaxFileBytes int64
 
 	// Author signs every commit of the session, as author and committer.
 	// Zero means {Name: "safe-coder", Email: "safe-coder@localhost"}.
@@ -63,15 +91,29 @@ type Session struct {
 	task     string
 	author   Signature
 	now      func() time.Time
+
+	// snapshotSkipped lists what the snapshot left out.
+	snapshotSkipped []Skip
+	// idx is the index as this session last read or wrote it; each use
+	// checks first that the file was not replaced since. Keeping it parsed
+	// is what makes a step's commit independent of the index's size,
+	// except for writing it.
+	idx *indexState
+	// indexHash keeps the SHA-1 states of the last index written.
+	indexHash indexHashCache
+	// hook is called at named points inside a commit; only tests set it,
+	// to stop the process there.
+	hook func(point string)
 }
 
-// Begin creates the run branch at opts.From, points HEAD at it and, if
-// asked, snapshots a dirty work tree. The user's branch is never written.
+// Begin creates the run branch at opts.From, points HEAD at it and, with
+// DirtySnapshot, snapshots a dirty work tree. The user's branch is never
+// written.
 //
 // Errors wrap ErrNoCommits (nothing to branch from), ErrBranchExists,
-// ErrDirtyTree (From differs from HEAD and the tree has changes), ErrLocked
-// or ErrInProgress. Callers hold Lock for the whole run; Begin does not take
-// it.
+// ErrDirty (DirtyRefuse and the tree has changes, or From differs from
+// HEAD and the tree has changes), ErrLocked or ErrInProgress. Callers hold
+// Lock for the whole run; Begin does not take it.
 func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -103,7 +145,10 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 	if tip, err := r.refHash(branch); err != nil {
 		return nil, err
 	} else if !tip.IsZero() {
-		return nil, fmt.Errorf("%w: %s (at %s); pick another name or delete it", ErrBranchExists, opts.Branch, tip)
+		if !opts.Resume {
+			return nil, fmt.Errorf("%w: %s (at %s); pick another name or delete it, or resume the run that made it", ErrBranchExists, opts.Branch, tip)
+		}
+		return r.resume(ctx, opts, branch, tip, rawHead, headHash)
 	}
 	if other, err := r.refNameConflict(branch); err != nil {
 		return nil, err
@@ -112,6 +157,11 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 	}
 
 	if from == headHash {
+		if opts.Dirty == DirtyRefuse {
+			if err := r.refuseDirty(ctx, headHash); err != nil {
+				return nil, err
+			}
+		}
 		err = r.branchHere(branch, from, rawHead)
 	} else {
 		err = r.branchAndCheckout(ctx, branch, rawHead, headHash, from)
@@ -120,26 +170,17 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 		return nil, err
 	}
 
-	s := &Session{
-		repo:   r,
-		branch: branch,
-		base:   from,
-		start:  from,
-		head:   from,
-		runID:  opts.RunID,
-		task:   opts.Task,
-		author: opts.Author,
-		now:    opts.Now,
-	}
+	s := r.newSession(opts, branch, from)
 	// A checked-out From is clean by construction: nothing to snapshot.
-	if opts.Snapshot && from == headHash {
-		c, err := s.commitWorkTree(ctx, snapshotMessage(s.runID, s.task), nil)
+	if opts.Dirty == DirtySnapshot && from == headHash {
+		c, err := s.commitAll(ctx, stepWrite{message: snapshotMessage(s.runID, s.task), maxFile: opts.MaxFileBytes})
 		if err != nil {
 			// Nothing but HEAD and the new branch changed: put them back so
 			// the repository is as the user left it.
 			err = fmt.Errorf("snapshot the work tree on %s: %w", opts.Branch, err)
 			return nil, errors.Join(err, r.undoBranchHere(branch, from, rawHead))
 		}
+		s.snapshotSkipped = c.Skipped
 		if c.SHA != "" {
 			s.snapshot = s.head
 			s.start = s.head
@@ -148,12 +189,55 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 	return s, nil
 }
 
+func (r *Repo) newSession(opts BeginOptions, branch plumbing.ReferenceName, base plumbing.Hash) *Session {
+	return &Session{
+		repo:   r,
+		branch: branch,
+		base:   base,
+		start:  base,
+		head:   base,
+		runID:  opts.RunID,
+		task:   opts.Task,
+		author: opts.Author,
+		now:    opts.Now,
+	}
+}
+
+// refuseDirty fails with ErrDirty when the work tree or the index differs
+// from tree of commit at.
+func (r *Repo) refuseDirty(ctx context.Context, at plumbing.Hash) error {
+	tree, err := r.commitTree(at)
+	if err != nil {
+		return err
+	}
+	sw, dirty, err := r.beginSwitch(ctx, tree)
+	if err != nil {
+		return err
+	}
+	sw.abandon()
+	if len(dirty) > 0 {
+		return fmt.Errorf("%w: %s; commit or stash them first, or set git.dirty: snapshot to commit them on the run branch as \"Snapshot: session start\"", ErrDirty, relPaths(dirty, 5))
+	}
+	return nil
+}
+
 func (o BeginOptions) normalize() (BeginOptions, error) {
 	if o.Author == (Signature{}) {
 		o.Author = Signature{Name: "safe-coder", Email: "safe-coder@localhost"}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	switch o.Dirty {
+	case "":
+		o.Dirty = DirtySnapshot
+	case DirtySnapshot, DirtyRefuse:
+	default:
+		return o, fmt.Errorf("begin: dirty policy %q is neither %q nor %q", o.Dirty, DirtySnapshot, DirtyRefuse)
+	}
+	var err error
+	if o.MaxFileBytes, err = maxFileBytes(o.MaxFileBytes); err != nil {
+		return o, fmt.Errorf("begin: %w", err)
 	}
 	for _, f := range []struct {
 		name, value string
@@ -241,60 +325,39 @@ func (r *Repo) undoBranchHere(branch plumbing.ReferenceName, at plumbing.Hash, r
 // branchAndCheckout creates the branch at from and checks it out, which
 // needs a work tree without changes that the checkout would lose.
 func (r *Repo) branchAndCheckout(ctx context.Context, branch plumbing.ReferenceName, rawHead *plumbing.Reference, headHash, from plumbing.Hash) error {
-	lf, err := r.lockIndex()
-	if err != nil {
-		return err
-	}
-	defer func() { _ = lf.rollback() }()
-
-	current, err := r.stage(ctx, stageOptions{})
-	if err != nil {
-		return err
-	}
 	headTree, err := r.commitTree(headHash)
 	if err != nil {
 		return err
-	}
-	dirty, err := r.dirtyPaths(ctx, headTree, current)
-	if err != nil {
-		return err
-	}
-	if len(dirty) > 0 {
-		return fmt.Errorf("%w: %s; commit or stash them before starting from %s", ErrDirtyTree, relPaths(dirty, 5), from)
 	}
 	fromTree, err := r.commitTree(from)
 	if err != nil {
 		return err
 	}
-
-	changes, err := r.diffTrees(ctx, headTree, fromTree)
+	sw, dirty, err := r.beginSwitch(ctx, headTree)
 	if err != nil {
 		return err
 	}
-
+	defer sw.abandon()
+	if len(dirty) > 0 {
+		return fmt.Errorf("%w: %s; commit or stash them before starting from %s", ErrDirty, relPaths(dirty, 5), from)
+	}
 	if err := r.createBranch(branch, from); err != nil {
 		return err
 	}
-	err = r.applyChanges(ctx, changes, false)
+	err = sw.apply(ctx, headTree, fromTree)
 	if err == nil {
-		err = r.checkoutIndex(ctx, lf, fromTree, changes, current)
-	}
-	if err == nil {
-		err = r.pointHead(branch, rawHead)
+		if err = r.pointHead(branch, rawHead); err != nil {
+			err = errors.Join(err, sw.undo(ctx))
+		}
 	}
 	if err != nil {
 		err = fmt.Errorf("check out %s on %s: %w", from, shortBranch(branch), err)
-		// Put the work tree and refs back as the user had them; the index
-		// was never replaced. This must finish even when ctx is cancelled.
-		if undoErr := r.applyChanges(context.WithoutCancel(ctx), changes, true); undoErr != nil {
-			err = errors.Join(err, fmt.Errorf("restore the work tree (git checkout -- . restores it): %w", undoErr))
-		}
 		if undoErr := r.deleteLooseRef(branch, from); undoErr != nil {
 			err = errors.Join(err, fmt.Errorf("undo: %w", undoErr))
 		}
 		return err
 	}
-	return lf.commit()
+	return sw.commit()
 }
 
 func (r *Repo) createBranch(branch plumbing.ReferenceName, at plumbing.Hash) error {
@@ -304,27 +367,6 @@ func (r *Repo) createBranch(branch plumbing.ReferenceName, at plumbing.Hash) err
 		return fmt.Errorf("%w: %s was created by someone else meanwhile", ErrBranchExists, shortBranch(branch))
 	}
 	return err
-}
-
-// dirtyPaths lists the paths whose staged state differs from the tree.
-func (r *Repo) dirtyPaths(ctx context.Context, tree plumbing.Hash, st *staged) ([]string, error) {
-	files, err := r.flattenTree(ctx, tree)
-	if err != nil {
-		return nil, err
-	}
-	var dirty []string
-	for _, e := range st.entries {
-		f, ok := files[e.Name]
-		if !ok || f.hash != e.Hash || f.mode != e.Mode {
-			dirty = append(dirty, e.Name)
-		}
-		delete(files, e.Name)
-	}
-	for name := range files {
-		dirty = append(dirty, name)
-	}
-	slices.Sort(dirty)
-	return dirty, nil
 }
 
 // Branch returns the run branch's name, without refs/heads/.
@@ -348,6 +390,10 @@ func (s *Session) Snapshot() string {
 
 // Head returns the run branch's tip as this session last wrote it.
 func (s *Session) Head() string { return s.head.String() }
+
+// SnapshotSkipped lists the uncommitted changes that Begin's snapshot
+// left out (see Commit.Skipped); they stay in the work tree.
+func (s *Session) SnapshotSkipped() []Skip { return slices.Clone(s.snapshotSkipped) }
 
 func shortBranch(name plumbing.ReferenceName) string {
 	return strings.TrimPrefix(string(name), "refs/heads/")

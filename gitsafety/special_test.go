@@ -40,6 +40,11 @@ func TestCommitStepLeavesSubmodulesAndNestedRepos(t *testing.T) {
 	if !slices.Equal(c.Files, []string{"b.txt"}) {
 		t.Errorf("Files = %v, want [b.txt]", c.Files)
 	}
+	wantSkipped := map[string]string{
+		"third_party/tool": "separate git repository",
+		"vendor/lib":       "submodule checked out at " + subWT.git("rev-parse", "HEAD") + " but recorded at " + pinned,
+	}
+	assertSkipped(t, c.Skipped, wantSkipped)
 	if got := r.git("ls-tree", c.SHA, "vendor/lib"); !strings.HasPrefix(got, "160000 commit "+pinned) {
 		t.Errorf("submodule entry = %q, want it still pinned at %s", got, pinned)
 	}
@@ -79,6 +84,14 @@ func TestCommitStepLeavesFilteredPaths(t *testing.T) {
 	}
 	if want := []string{"code.go", "gone.bin", "plain.bin"}; !slices.Equal(c.Files, want) {
 		t.Errorf("Files = %v, want %v", c.Files, want)
+	}
+	assertSkipped(t, c.Skipped, map[string]string{
+		"assets/logo.png": "Git LFS",
+		"model.bin":       "Git LFS",
+		"new.bin":         "Git LFS",
+	})
+	if r.read("model.bin") != "the real, large content\n" || r.read("new.bin") != "new large content\n" {
+		t.Error("skipped changes did not stay in the work tree")
 	}
 	if got := r.git("rev-parse", c.SHA+":model.bin"); got != blobBefore {
 		t.Errorf("model.bin rewritten: %s, want %s", got, blobBefore)
@@ -202,4 +215,29 @@ func indexVersion(t *testing.T, r *testRepo) string {
 		t.Fatalf("not an index file: %q", b[:min(len(b), 8)])
 	}
 	return string(rune('0' + b[7]))
+}
+
+// assertSkipped checks that skipped names exactly the paths of want, each
+// with a reason containing the given fragment.
+func assertSkipped(t *testing.T, skipped []Skip, want map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	for _, sk := range skipped {
+		got[sk.Path] = sk.Reason
+	}
+	for p, frag := range want {
+		reason, ok := got[p]
+		if !ok {
+			t.Errorf("%s not reported as skipped (skipped: %+v)", p, skipped)
+			continue
+		}
+		if !strings.Contains(reason, frag) {
+			t.Errorf("skip reason for %s = %q, want it to mention %q", p, reason, frag)
+		}
+	}
+	for p, reason := range got {
+		if _, ok := want[p]; !ok {
+			t.Errorf("%s reported as skipped (%s), want it not to be", p, reason)
+		}
+	}
 }

@@ -8,35 +8,49 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
-// writeTree stores the trees for entries (stage 0, sorted by name) and
-// returns the root tree's hash. Trees the object database already holds are
-// not written again, so an unchanged directory costs one lookup.
-func (r *Repo) writeTree(entries []*index.Entry) (plumbing.Hash, error) {
-	return r.writeSubtree(entries, 0)
+// buildTree computes the root tree of entries (stage 0, sorted by name)
+// and, when store is set, stores every tree; without it only the hashes
+// are computed, which is how the tree an index describes is found. Trees
+// the object database already holds are not written again. Intent-to-add
+// entries are left out, as git leaves them out.
+func (r *Repo) buildTree(entries []*idxEntry, store bool) (plumbing.Hash, error) {
+	kept := entries
+	for i, e := range entries {
+		if e.intentToAdd() || e.stage() != 0 {
+			kept = make([]*idxEntry, 0, len(entries))
+			kept = append(kept, entries[:i]...)
+			for _, e := range entries[i:] {
+				if !e.intentToAdd() && e.stage() == 0 {
+					kept = append(kept, e)
+				}
+			}
+			break
+		}
+	}
+	return r.buildSubtree(kept, 0, store)
 }
 
-// writeSubtree builds the tree of entries that all share a prefix of length
-// prefixLen. Sorted by full path, the entries of one subdirectory are
-// contiguous.
-func (r *Repo) writeSubtree(entries []*index.Entry, prefixLen int) (plumbing.Hash, error) {
+// buildSubtree builds the tree of entries that all share a prefix of
+// length prefixLen. Sorted by full path, the entries of one subdirectory
+// are contiguous.
+func (r *Repo) buildSubtree(entries []*idxEntry, prefixLen int, store bool) (plumbing.Hash, error) {
 	var tes []treeEntry
 	for i := 0; i < len(entries); {
-		rest := entries[i].Name[prefixLen:]
+		rest := entries[i].name[prefixLen:]
 		slash := strings.IndexByte(rest, '/')
 		if slash < 0 {
-			tes = append(tes, treeEntry{name: rest, mode: entries[i].Mode, hash: entries[i].Hash})
+			tes = append(tes, treeEntry{name: rest, mode: entries[i].mode, hash: entries[i].hash})
 			i++
 			continue
 		}
 		dir := rest[:slash+1]
 		j := i + 1
-		for j < len(entries) && strings.HasPrefix(entries[j].Name[prefixLen:], dir) {
+		for j < len(entries) && strings.HasPrefix(entries[j].name[prefixLen:], dir) {
 			j++
 		}
-		h, err := r.writeSubtree(entries[i:j], prefixLen+slash+1)
+		h, err := r.buildSubtree(entries[i:j], prefixLen+slash+1, store)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -46,11 +60,15 @@ func (r *Repo) writeSubtree(entries []*index.Entry, prefixLen int) (plumbing.Has
 	seen := make(map[string]bool, len(tes))
 	for _, te := range tes {
 		if seen[te.name] {
-			return plumbing.ZeroHash, fmt.Errorf("write tree: %q is both a file and a directory in the index", entries[0].Name[:prefixLen]+te.name)
+			return plumbing.ZeroHash, fmt.Errorf("write tree: %q is both a file and a directory in the index", entries[0].name[:prefixLen]+te.name)
 		}
 		seen[te.name] = true
 	}
-	return r.storeBytes(plumbing.TreeObject, encodeTree(tes))
+	content := encodeTree(tes)
+	if !store {
+		return plumbing.ComputeHash(plumbing.TreeObject, content), nil
+	}
+	return r.storeBytes(plumbing.TreeObject, content)
 }
 
 // treeFile is one non-directory entry of a tree: file, symlink or gitlink.

@@ -58,6 +58,7 @@ func loadReport(ctx context.Context, tx *sql.Tx, runID string) (*Report, error) 
 	}
 	loaders := []func(context.Context, *sql.Tx, string) error{
 		l.loadRun, l.loadTasks, l.loadMessageCounts, l.loadFiles, l.loadSteps, l.loadToolCalls,
+		l.loadChecks, l.loadRollbacks,
 	}
 	for _, load := range loaders {
 		if err := load(ctx, tx, runID); err != nil {
@@ -102,7 +103,7 @@ func (l *loaded) loadTasks(ctx context.Context, tx *sql.Tx, runID string) error 
 	for rows.Next() {
 		var (
 			id                int64
-			t                 = TaskReport{Steps: []StepReport{}, Denied: []DeniedCall{}}
+			t                 = TaskReport{Steps: []StepReport{}, Denied: []DeniedCall{}, Checks: []CheckReport{}}
 			started, finished sql.NullInt64
 		)
 		if err := rows.Scan(&id, &t.Name, &t.Status, &t.Limit, &started, &finished, &t.Approval,
@@ -262,6 +263,12 @@ func (l *loaded) summarize() {
 			}
 		}
 		st.FilesChanged = len(files)
+		st.ChecksRun = len(t.Checks)
+		for _, c := range t.Checks {
+			if c.FinishedAt != "" && !c.Passed {
+				st.ChecksFailed++
+			}
+		}
 		t.Stats = st
 
 		totals.DurationMS += st.DurationMS
@@ -276,6 +283,8 @@ func (l *loaded) summarize() {
 		totals.CostUSD = addCost(totals.CostUSD, st.CostUSD)
 		totals.Attempts += st.Attempts
 		totals.Commits += st.Commits
+		totals.ChecksRun += st.ChecksRun
+		totals.ChecksFailed += st.ChecksFailed
 	}
 	totals.FilesChanged = len(allFiles)
 	r.Totals = totals

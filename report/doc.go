@@ -13,10 +13,14 @@
 //   - Intent before effect: a Started event is recorded before the thing it
 //     announces happens, so a run, task, step or tool call killed midway
 //     stays visibly unfinished and its report shows it as "running".
-//   - Events follow the lifecycle run → task → step → tool call. An event
-//     for something never started, started twice or already finished is
-//     refused with a sentinel error (ErrNotStarted, ErrDuplicate,
-//     ErrFinished) and changes nothing.
+//   - Events follow the lifecycle run → task → step → tool call, and
+//     run → task → check. An event for something never started, started
+//     twice or already finished is refused with a sentinel error
+//     (ErrNotStarted, ErrDuplicate, ErrFinished) and changes nothing. A
+//     rollback is the one event about a task that may come after the task
+//     and its run finished: the branch is reset once the task has failed.
+//   - A check's output is stored capped to MaxCheckOutput bytes (head and
+//     tail); whoever records it redacts secrets first.
 //   - One writer: the store holds a single connection, and every write
 //     transaction takes SQLite's write lock when it begins, so concurrent
 //     Record calls wait for each other (busy_timeout across processes)

@@ -153,6 +153,45 @@ type ToolCallFinished struct {
 	Rule        string
 }
 
+// CheckStarted records the intent to run one check command, before it
+// runs. Round counts the times the task's checks ran, from 1: round 1
+// follows the model's first final answer, each later round a round of
+// fixing. Seq is the command's position in the task file's
+// checks.commands, from 1.
+type CheckStarted struct {
+	RunID, Task string
+	Round, Seq  int
+	Command     string
+	StartedAt   time.Time
+}
+
+// CheckFinished records how a check command ended. Passed means it exited
+// with 0 and Error is empty; a failed check has a non-zero ExitCode or an
+// Error saying why it has no exit code of its own (it could not start, or
+// its timeout killed it). Output is the command's redacted output; the
+// store keeps at most MaxCheckOutput bytes of it, head and tail.
+type CheckFinished struct {
+	RunID, Task string
+	Round, Seq  int
+	FinishedAt  time.Time
+	ExitCode    int
+	Passed      bool
+	Output      string
+	Error       string
+}
+
+// TaskRolledBack records that a task's run branch was reset: moved from
+// commit From back to commit To, with the old tip kept under BackupRef so
+// nothing is lost. The CLI records it when on_failure: rollback resets a
+// failed task, or when a user rolls a task back later, so it is accepted
+// for a task that has finished, in a run that has finished.
+type TaskRolledBack struct {
+	RunID, Task string
+	At          time.Time
+	BackupRef   string
+	From, To    string
+}
+
 // Usage counts the tokens of one model turn. InputTokens excludes cached
 // tokens, which are counted in CacheReadTokens and CacheWriteTokens.
 type Usage struct {
@@ -169,3 +208,6 @@ func (StepFinished) event()     {}
 func (MessageAdded) event()     {}
 func (ToolCallStarted) event()  {}
 func (ToolCallFinished) event() {}
+func (CheckStarted) event()     {}
+func (CheckFinished) event()    {}
+func (TaskRolledBack) event()   {}

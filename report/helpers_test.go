@@ -78,6 +78,16 @@ func toolCall(run, task string, step, seq int, tool, outcome, reason string, sta
 	}
 }
 
+// check returns the started and finished events of one check run. A
+// check passes when it exits with 0 and has no error.
+func check(run, task string, round, seq int, command string, start time.Time, took time.Duration, exit int, errMsg, output string) []Event {
+	return []Event{
+		CheckStarted{RunID: run, Task: task, Round: round, Seq: seq, Command: command, StartedAt: start},
+		CheckFinished{RunID: run, Task: task, Round: round, Seq: seq, FinishedAt: start.Add(took),
+			ExitCode: exit, Passed: exit == 0 && errMsg == "", Output: output, Error: errMsg},
+	}
+}
+
 // fullRunID is the id of the run fullRun records.
 const fullRunID = "20261126-231131-ab12"
 
@@ -85,9 +95,10 @@ const fullRunID = "20261126-231131-ab12"
 func usd(v float64) *float64 { return &v }
 
 // fullRun is a finished run of four planned tasks: fix-vet succeeds in
-// three steps with a denial and a retried answer, changelog fails its
-// checks after starting from a snapshot, on a local model whose price is
-// unknown, bump stops at its cost limit, and docs never starts.
+// three steps with a denial and a retried answer and passes its checks,
+// changelog fails two rounds of checks after starting from a snapshot, on a
+// local model whose price is unknown, and is rolled back, bump stops at its
+// cost limit, and docs never starts.
 func fullRun() []Event {
 	const run = fullRunID
 	var evs []Event
@@ -132,11 +143,16 @@ func fullRun() []Event {
 		ModelAnswered{RunID: run, Task: "fix-vet", Step: 3, At: at(2*time.Minute + 12*time.Second), StopReason: "end_turn",
 			Usage: Usage{InputTokens: 400, OutputTokens: 60, CacheReadTokens: 1000}, RequestID: "req_3",
 			CostUSD: usd(0.0024), Attempts: 1},
-		StepFinished{RunID: run, Task: "fix-vet", Step: 3, FinishedAt: at(2*time.Minute + 12*time.Second + 850*time.Millisecond)},
-		TaskFinished{RunID: run, Task: "fix-vet", FinishedAt: at(3*time.Minute + 5*time.Second), Status: "succeeded",
-			HeadCommit: sha('c'), FinalMessage: "Fixed the printf verb in greet.go | added a test.\n\nAll tests pass."})
+		StepFinished{RunID: run, Task: "fix-vet", Step: 3, FinishedAt: at(2*time.Minute + 12*time.Second + 850*time.Millisecond)})
+	add(check(run, "fix-vet", 1, 1, "go vet ./...", at(2*time.Minute+13*time.Second), 2400*time.Millisecond, 0, "", "")...)
+	add(check(run, "fix-vet", 1, 2, "go test ./...", at(2*time.Minute+15*time.Second+500*time.Millisecond), 3500*time.Millisecond, 0, "",
+		"ok  \texample.com/greet\t0.012s\n")...)
+	add(TaskFinished{RunID: run, Task: "fix-vet", FinishedAt: at(3*time.Minute + 5*time.Second), Status: "succeeded",
+		HeadCommit: sha('c'), FinalMessage: "Fixed the printf verb in greet.go | added a test.\n\nAll tests pass."})
 
-	// changelog: started from a snapshot; one write, then checks fail.
+	// changelog: started from a snapshot; one write, then the checks fail,
+	// the model answers again without fixing them, the second round fails
+	// too (the test times out), and on_failure rolls the branch back.
 	add(TaskStarted{RunID: run, Task: "changelog", StartedAt: at(3*time.Minute + 6*time.Second), Approval: "auto-edit",
 		Provider: "ollama", Model: "qwen2.5-coder:32b", Branch: "safe-coder/changelog-" + run,
 		BaseCommit: sha('a'), StartCommit: sha('d'), SnapshotCommit: sha('d')},
@@ -153,10 +169,25 @@ func fullRun() []Event {
 		MessageAdded{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 11*time.Second), Role: "assistant", Content: message("assistant", "Done.")},
 		ModelAnswered{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 11*time.Second), StopReason: "end_turn",
 			Usage: Usage{InputTokens: 950, OutputTokens: 20}, RequestID: "req_5", Attempts: 1},
-		StepFinished{RunID: run, Task: "changelog", Step: 2, FinishedAt: at(3*time.Minute + 11*time.Second + 5*time.Millisecond)},
-		TaskFinished{RunID: run, Task: "changelog", FinishedAt: at(3*time.Minute + 20*time.Second), Status: "checks_failed",
-			HeadCommit: sha('e'), FinalMessage: "Added the 0.2.0 entry.",
-			Error: "checks failed after 2 attempts:\ngo test ./...: exit status 1\n```\n--- FAIL: TestChangelog\n```"})
+		StepFinished{RunID: run, Task: "changelog", Step: 2, FinishedAt: at(3*time.Minute + 11*time.Second + 5*time.Millisecond)})
+	add(check(run, "changelog", 1, 1, "go vet ./...", at(3*time.Minute+11*time.Second+100*time.Millisecond), time.Second, 0, "", "")...)
+	add(check(run, "changelog", 1, 2, "go test ./...", at(3*time.Minute+12*time.Second+100*time.Millisecond), 3200*time.Millisecond, 1, "",
+		"--- FAIL: TestChangelog (0.00s)\n    changelog_test.go:12: missing entry for 0.2.0\nFAIL\nFAIL\texample.com/changelog\t0.004s\n")...)
+	add(MessageAdded{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 15*time.Second + 300*time.Millisecond), Role: "user",
+		Content: message("user", "(safe-coder) The checks failed: go test ./... (exit 1).")},
+		StepStarted{RunID: run, Task: "changelog", Step: 3, StartedAt: at(3*time.Minute + 15*time.Second + 400*time.Millisecond)},
+		MessageAdded{RunID: run, Task: "changelog", Step: 3, At: at(3*time.Minute + 16*time.Second), Role: "assistant", Content: message("assistant", "Added the 0.2.0 entry.")},
+		ModelAnswered{RunID: run, Task: "changelog", Step: 3, At: at(3*time.Minute + 16*time.Second), StopReason: "end_turn",
+			Usage: Usage{InputTokens: 1000, OutputTokens: 30}, RequestID: "req_5b", Attempts: 1},
+		StepFinished{RunID: run, Task: "changelog", Step: 3, FinishedAt: at(3*time.Minute + 16*time.Second + 10*time.Millisecond)})
+	add(check(run, "changelog", 2, 1, "go vet ./...", at(3*time.Minute+16*time.Second+100*time.Millisecond), time.Second, 0, "", "")...)
+	add(check(run, "changelog", 2, 2, "go test ./...", at(3*time.Minute+17*time.Second+100*time.Millisecond), 2400*time.Millisecond, -1,
+		"timed out after 2s", "=== RUN   TestChangelog\n")...)
+	add(TaskFinished{RunID: run, Task: "changelog", FinishedAt: at(3*time.Minute + 20*time.Second), Status: "checks_failed",
+		HeadCommit: sha('e'), FinalMessage: "Added the 0.2.0 entry.",
+		Error: "checks failed after 2 attempts:\ngo test ./...: exit status 1\n```\n--- FAIL: TestChangelog\n```"},
+		TaskRolledBack{RunID: run, Task: "changelog", At: at(3*time.Minute + 20*time.Second + 500*time.Millisecond),
+			BackupRef: "refs/safe-coder/backup/changelog-" + run, From: sha('e'), To: sha('d')})
 
 	// bump: one read on claude-haiku-4-5 ($1 in, $5 out, $0.10 cache
 	// read, $1.25 cache write per million): 8000×1 + 1500×5 + 20000×0.10

@@ -113,6 +113,7 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 	if len(refs) > 0 {
 		b.WriteString(capitalize(strings.Join(refs, " · ")) + "\n\n")
 	}
+	writeRollback(b, t.Rollback)
 
 	if len(t.Steps) > 0 {
 		b.WriteString("| step | tools | commit | tokens in / out | cost | duration |\n")
@@ -148,6 +149,7 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 		}
 		b.WriteString("\n")
 	}
+	writeChecks(b, t)
 	if t.FinalMessage != "" {
 		b.WriteString("Final message:\n\n")
 		b.WriteString(blockquote(truncate(t.FinalMessage, finalMessageLimit)))

@@ -11,9 +11,10 @@ import (
 
 // Record stores ev in one transaction. Events must follow the lifecycle:
 // a Started (or Added, Answered) event needs its container started and not
-// finished — the run for a task, the task for a step or message, the step
-// for a tool call or model answer — and a Finished event needs its subject
-// started and not yet finished. Violations return ErrNotStarted,
+// finished — the run for a task, the task for a step, message or check,
+// the step for a tool call or model answer — and a Finished event needs
+// its subject started and not yet finished. A TaskRolledBack needs its
+// task started, finished or not. Violations return ErrNotStarted,
 // ErrFinished or ErrDuplicate; a missing required field returns
 // ErrInvalidEvent. A refused event changes nothing.
 func (s *Store) Record(ctx context.Context, ev Event) error {
@@ -39,6 +40,12 @@ func (s *Store) Record(ctx context.Context, ev Event) error {
 		fn = func(tx *sql.Tx) error { return recordToolCallStarted(ctx, tx, e) }
 	case ToolCallFinished:
 		fn = func(tx *sql.Tx) error { return recordToolCallFinished(ctx, tx, e) }
+	case CheckStarted:
+		fn = func(tx *sql.Tx) error { return recordCheckStarted(ctx, tx, e) }
+	case CheckFinished:
+		fn = func(tx *sql.Tx) error { return recordCheckFinished(ctx, tx, e) }
+	case TaskRolledBack:
+		fn = func(tx *sql.Tx) error { return recordTaskRolledBack(ctx, tx, e) }
 	default:
 		// Only a nil Event or a pointer to an event type gets here.
 		return fmt.Errorf("record %T: %w: events are passed by value", ev, ErrInvalidEvent)

@@ -27,6 +27,9 @@ var (
 	evPrompt       = MessageAdded{RunID: rid, Task: task, Step: 0, At: at(time.Second), Role: "user", Content: message("user", "go")}
 	evCallStarted  = ToolCallStarted{RunID: rid, Task: task, Step: 1, Seq: 1, Tool: "bash", StartedAt: at(3 * time.Second)}
 	evCallFinished = ToolCallFinished{RunID: rid, Task: task, Step: 1, Seq: 1, FinishedAt: at(3 * time.Second), Outcome: OutcomeOK}
+	evCheckStarted = CheckStarted{RunID: rid, Task: task, Round: 1, Seq: 1, Command: "go test ./...", StartedAt: at(5 * time.Second)}
+	evCheckPassed  = CheckFinished{RunID: rid, Task: task, Round: 1, Seq: 1, FinishedAt: at(6 * time.Second), Passed: true}
+	evRolledBack   = TaskRolledBack{RunID: rid, Task: task, At: at(2 * time.Minute), BackupRef: "refs/safe-coder/backup/x", From: sha('b'), To: sha('a')}
 )
 
 func TestRecordRefusesOutOfOrderEvents(t *testing.T) {
@@ -62,6 +65,18 @@ func TestRecordRefusesOutOfOrderEvents(t *testing.T) {
 		{"tool call finished, never started", []Event{evRunStarted, evTaskStarted, evStepStarted}, evCallFinished, ErrNotStarted},
 		{"tool call finished twice", []Event{evRunStarted, evTaskStarted, evStepStarted, evCallStarted, evCallFinished}, evCallFinished, ErrFinished},
 		{"tool call finished in unknown task", []Event{evRunStarted}, evCallFinished, ErrNotStarted},
+		{"check started in task never started", []Event{evRunStarted}, evCheckStarted, ErrNotStarted},
+		{"check started in finished task", []Event{evRunStarted, evTaskStarted, evTaskFinished}, evCheckStarted, ErrFinished},
+		{"check started twice", []Event{evRunStarted, evTaskStarted, evCheckStarted}, evCheckStarted, ErrDuplicate},
+		{"check finished, never started", []Event{evRunStarted, evTaskStarted}, evCheckPassed, ErrNotStarted},
+		{"check finished twice", []Event{evRunStarted, evTaskStarted, evCheckStarted, evCheckPassed}, evCheckPassed, ErrFinished},
+		{"check finished in task never started", []Event{evRunStarted}, evCheckPassed, ErrNotStarted},
+		{"check of another round finished", []Event{evRunStarted, evTaskStarted, evCheckStarted},
+			CheckFinished{RunID: rid, Task: task, Round: 2, Seq: 1, FinishedAt: at(6 * time.Second), Passed: true}, ErrNotStarted},
+		{"planned task rolled back, never started", []Event{evRunStarted},
+			TaskRolledBack{RunID: rid, Task: "planned", At: t0, BackupRef: "refs/x", From: sha('b'), To: sha('a')}, ErrNotStarted},
+		{"unknown task rolled back", []Event{evRunStarted},
+			TaskRolledBack{RunID: rid, Task: "ghost", At: t0, BackupRef: "refs/x", From: sha('b'), To: sha('a')}, ErrNotStarted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +97,8 @@ func TestRecordRefusesOutOfOrderEvents(t *testing.T) {
 
 func TestRecordRefusesInvalidEvents(t *testing.T) {
 	t.Parallel()
-	started := []Event{evRunStarted, evTaskStarted, evStepStarted, evCallStarted}
+	started := []Event{evRunStarted, evTaskStarted, evStepStarted, evCallStarted,
+		CheckStarted{RunID: rid, Task: task, Round: 1, Seq: 1, Command: "make", StartedAt: t0}}
 	tests := []struct {
 		name string
 		ev   Event
@@ -109,6 +125,18 @@ func TestRecordRefusesInvalidEvents(t *testing.T) {
 		{"infinite cost", ModelAnswered{RunID: rid, Task: task, Step: 1, At: t0, CostUSD: usd(math.Inf(1))}},
 		{"negative attempts", ModelAnswered{RunID: rid, Task: task, Step: 1, At: t0, Attempts: -1}},
 		{"unknown limit", TaskFinished{RunID: rid, Task: task, FinishedAt: t0, Status: "limit_reached", Limit: "max_money"}},
+		{"check round zero", CheckStarted{RunID: rid, Task: task, Round: 0, Seq: 1, Command: "make", StartedAt: t0}},
+		{"check seq zero", CheckStarted{RunID: rid, Task: task, Round: 1, Seq: 0, Command: "make", StartedAt: t0}},
+		{"check without command", CheckStarted{RunID: rid, Task: task, Round: 1, Seq: 1, StartedAt: t0}},
+		{"check without start time", CheckStarted{RunID: rid, Task: task, Round: 1, Seq: 1, Command: "make"}},
+		{"check finished without time", CheckFinished{RunID: rid, Task: task, Round: 1, Seq: 1, Passed: true}},
+		{"passed with an exit code", CheckFinished{RunID: rid, Task: task, Round: 1, Seq: 1, FinishedAt: t0, Passed: true, ExitCode: 1}},
+		{"passed with an error", CheckFinished{RunID: rid, Task: task, Round: 1, Seq: 1, FinishedAt: t0, Passed: true, Error: "timed out"}},
+		{"failed without a reason", CheckFinished{RunID: rid, Task: task, Round: 1, Seq: 1, FinishedAt: t0}},
+		{"rollback without backup ref", TaskRolledBack{RunID: rid, Task: task, At: t0, From: sha('b'), To: sha('a')}},
+		{"rollback without from", TaskRolledBack{RunID: rid, Task: task, At: t0, BackupRef: "refs/x", To: sha('a')}},
+		{"rollback without to", TaskRolledBack{RunID: rid, Task: task, At: t0, BackupRef: "refs/x", From: sha('b')}},
+		{"rollback without time", TaskRolledBack{RunID: rid, Task: task, BackupRef: "refs/x", From: sha('b'), To: sha('a')}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,6 +203,31 @@ func TestRecordAcceptsLegalOrders(t *testing.T) {
 			func(t *testing.T, r *Report) {
 				if got := r.Tasks[0].Steps[0].Tools; !slices.Equal(got, []string{"bash"}) {
 					t.Errorf("tools = %v, want [bash]", got)
+				}
+			},
+		},
+		{
+			"rolled back after the task and the run finished, twice: the last one is reported",
+			[]Event{evRunStarted, evTaskStarted, evTaskFinished, evRunFinished, evRolledBack,
+				TaskRolledBack{RunID: rid, Task: task, At: at(3 * time.Minute), BackupRef: "refs/safe-coder/backup/y", From: sha('a'), To: sha('0')}},
+			func(t *testing.T, r *Report) {
+				if got, want := r.Tasks[0].Rollback, (RollbackInfo{BackupRef: "refs/safe-coder/backup/y", To: sha('0')}); got != want {
+					t.Errorf("rollback = %+v, want %+v", got, want)
+				}
+			},
+		},
+		{
+			"the same command in two rounds, the second still running",
+			[]Event{evRunStarted, evTaskStarted, evCheckStarted,
+				CheckFinished{RunID: rid, Task: task, Round: 1, Seq: 1, FinishedAt: at(6 * time.Second), ExitCode: 2, Output: "FAIL"},
+				CheckStarted{RunID: rid, Task: task, Round: 2, Seq: 1, Command: "go test ./...", StartedAt: at(9 * time.Second)}},
+			func(t *testing.T, r *Report) {
+				c := r.Tasks[0].Checks
+				if len(c) != 2 || c[0].Round != 1 || c[0].ExitCode != 2 || c[0].DurationMS != 1000 || c[1].Round != 2 || c[1].FinishedAt != "" {
+					t.Errorf("checks = %+v", c)
+				}
+				if st := r.Tasks[0].Stats; st.ChecksRun != 2 || st.ChecksFailed != 1 {
+					t.Errorf("checks_run %d, checks_failed %d; want 2 and 1 (a running check has not failed)", st.ChecksRun, st.ChecksFailed)
 				}
 			},
 		},
@@ -276,7 +329,7 @@ func TestRecordStoresEventFields(t *testing.T) {
 func snapshot(t *testing.T, s *Store) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	for _, table := range []string{"runs", "tasks", "steps", "step_files", "messages", "tool_calls"} {
+	for _, table := range []string{"runs", "tasks", "steps", "step_files", "messages", "tool_calls", "checks", "rollbacks"} {
 		var n int
 		if err := s.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
 			t.Fatalf("count %s: %v", table, err)

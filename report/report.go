@@ -75,10 +75,44 @@ type TaskReport struct {
 	Steps          []StepReport `json:"steps"`
 	// Denied lists every call the policy denied, with what it asked for
 	// and the rule or reason that refused it.
-	Denied       []DeniedCall `json:"denied_calls"`
+	Denied []DeniedCall `json:"denied_calls"`
+	// Checks lists every run of a check command, by round, then by the
+	// command's place in the task file.
+	Checks []CheckReport `json:"checks"`
+	// Rollback is the task's last rollback; its fields are "" when the
+	// task was never rolled back.
+	Rollback     RollbackInfo `json:"rollback"`
 	Stats        Stats        `json:"stats"`
 	FinalMessage string       `json:"final_message"`
 	Error        string       `json:"error"`
+}
+
+// CheckReport is one run of one check command.
+type CheckReport struct {
+	// Round counts the times the task's checks ran, from 1.
+	Round      int    `json:"round"`
+	Command    string `json:"command"`
+	StartedAt  string `json:"started_at"`
+	FinishedAt string `json:"finished_at"`
+	// ExitCode is the command's exit code; 0 while it runs, and whatever
+	// the runner recorded (-1 for a killed command) when Error is set.
+	ExitCode   int   `json:"exit_code"`
+	Passed     bool  `json:"passed"`
+	DurationMS int64 `json:"duration_ms"`
+	// Output is the command's redacted output, at most MaxCheckOutput
+	// bytes of it, head and tail.
+	Output string `json:"output"`
+	// Error says why a failed check has no exit code of its own: it could
+	// not start, or its timeout killed it.
+	Error string `json:"error"`
+}
+
+// RollbackInfo is where a rollback left a task's run branch.
+type RollbackInfo struct {
+	// BackupRef keeps the tip the branch had before, so nothing is lost.
+	BackupRef string `json:"backup_ref"`
+	// To is the commit the branch was reset to.
+	To string `json:"to"`
 }
 
 // DeniedCall is one tool call the policy refused.
@@ -143,6 +177,10 @@ type Stats struct {
 	Commits int `json:"commits"`
 	// FilesChanged counts distinct paths touched by step commits.
 	FilesChanged int `json:"files_changed"`
+	// ChecksRun counts check command runs, every round's; ChecksFailed
+	// those of them that finished and did not pass.
+	ChecksRun    int `json:"checks_run"`
+	ChecksFailed int `json:"checks_failed"`
 }
 
 // Tokens counts model tokens. Input excludes the cached tokens counted in

@@ -77,6 +77,8 @@ func (d schemaDoc) agree(path string, typ reflect.Type, raw map[string]any) []st
 		return nil
 	}
 	switch typ.Kind() {
+	case reflect.Bool:
+		return typeIs("boolean")
 	case reflect.String:
 		return typeIs("string")
 	case reflect.Int, reflect.Int64:
@@ -334,6 +336,16 @@ func TestSchemaValidatorCatchesBreakage(t *testing.T) {
 		{"step cost not a number", func(doc map[string]any) {
 			firstTask(doc)["steps"].([]any)[0].(map[string]any)["cost_usd"] = true
 		}},
+		{"passed as a string", func(doc map[string]any) {
+			firstTask(doc)["checks"].([]any)[0].(map[string]any)["passed"] = "true"
+		}},
+		{"check round zero", func(doc map[string]any) {
+			firstTask(doc)["checks"].([]any)[0].(map[string]any)["round"] = 0.0
+		}},
+		{"null checks", func(doc map[string]any) { firstTask(doc)["checks"] = nil }},
+		{"rollback without to", func(doc map[string]any) { delete(firstTask(doc)["rollback"].(map[string]any), "to") }},
+		{"null rollback", func(doc map[string]any) { firstTask(doc)["rollback"] = nil }},
+		{"missing checks_failed", func(doc map[string]any) { delete(doc["totals"].(map[string]any), "checks_failed") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

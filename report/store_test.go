@@ -149,8 +149,8 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	if err := s.db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'`).Scan(&tables); err != nil {
 		t.Fatalf("count tables: %v", err)
 	}
-	if tables != 6 {
-		t.Errorf("got %d tables, want 6 (runs, tasks, steps, step_files, messages, tool_calls)", tables)
+	if tables != 8 {
+		t.Errorf("got %d tables, want 8 (runs, tasks, steps, step_files, messages, tool_calls, checks, rollbacks)", tables)
 	}
 }
 

@@ -70,6 +70,9 @@ type Deps struct {
 	Secrets Secrets
 	// Guard is checked around every bash call; nil checks nothing.
 	Guard Guard
+	// Checker runs the task's checks after the model's last answer;
+	// required when the task has checks.
+	Checker Checker
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Log receives progress lines for people (stderr in the CLI); nil

@@ -79,6 +79,8 @@ type loop struct {
 	final   string
 	spent   budget
 	ctxWin  contextWindow
+	// checkRounds counts the times the task's checks ran.
+	checkRounds int
 	// recErr is the first failure to record; once set, no tool runs,
 	// because its intent could not be written down first.
 	recErr error
@@ -210,7 +212,11 @@ func (l *loop) loop(ctx, keep context.Context) Result {
 			}
 		case turnAnswered:
 			if nextPrompt == len(task.Prompts) {
-				return l.result(StatusSucceeded, step, nil)
+				// The checks decide: done, or a round of fixing.
+				if res, done := l.afterLastAnswer(ctx, keep, step); done {
+					return res
+				}
+				continue
 			}
 			// The model finished this prompt; the task's next prompt
 			// continues the same conversation.

@@ -164,7 +164,13 @@ type recordingTools struct {
 
 func (rt *recordingTools) Exec(_ context.Context, c llm.ToolCall) tools.Result {
 	rt.calls = append(rt.calls, c.Name)
-	return tools.Result{Content: "ok: " + c.Name, Summary: c.Name}
+	res := tools.Result{Content: "ok: " + c.Name, Summary: c.Name}
+	if c.Name == "write_file" || c.Name == "edit_file" {
+		var in struct{ Path string }
+		_ = json.Unmarshal(c.Input, &in)
+		res.Touched = []string{in.Path}
+	}
+	return res
 }
 
 type fixture struct {
@@ -452,5 +458,33 @@ func TestSystemPromptNamesMode(t *testing.T) {
 		if !strings.Contains(p, "Approval mode: "+string(mode)+".") || !strings.Contains(p, "Tools offered: read_file.") {
 			t.Errorf("%s: %s", mode, p)
 		}
+	}
+}
+
+// A step changed by file tools only tells git exactly which paths; a step
+// that ran a command does not, since it may have changed anything.
+func TestCommitPaths(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, tasks.ApprovalYolo, 10,
+		callsTurn(llm.StopToolUse, call("c1", "write_file", map[string]any{"path": "a", "content": "x"}),
+			call("c2", "edit_file", map[string]any{"path": "b", "old_string": "x", "new_string": "y"})),
+		callsTurn(llm.StopToolUse, call("c3", "write_file", map[string]any{"path": "c", "content": "x"}),
+			call("c4", "bash", map[string]any{"command": "make"})),
+		answer("done"))
+	f.cfg.Task.Git.MaxFileMB = 7
+	if res := f.run(t, t.Context()); res.Status != StatusSucceeded {
+		t.Fatalf("result %+v", res)
+	}
+	if len(f.git.commits) != 2 {
+		t.Fatalf("commits %+v", f.git.commits)
+	}
+	if got := f.git.commits[0].Paths; !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("file-tool step paths %v", got)
+	}
+	if got := f.git.commits[1].Paths; got != nil {
+		t.Errorf("bash step paths %v, want nil (scan everything)", got)
+	}
+	if got := f.git.commits[0].MaxFileBytes; got != 7<<20 {
+		t.Errorf("max file bytes %d", got)
 	}
 }

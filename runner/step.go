@@ -127,7 +127,10 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 
 	var commit gitsafety.Commit
 	if ran.mayWrite {
-		commit, err = l.deps.Git.CommitStep(keep, gitsafety.StepCommit{Step: step, Tools: ran.executed, Calls: ran.lines, Check: l.secretCheck})
+		commit, err = l.deps.Git.CommitStep(keep, gitsafety.StepCommit{
+			Step: step, Tools: ran.executed, Calls: ran.lines, Check: l.secretCheck,
+			Paths: ran.touched, MaxFileBytes: int64(cfg.Task.Git.MaxFileMB) << 20,
+		})
 		if errors.Is(err, gitsafety.ErrRefused) {
 			finish(gitsafety.Commit{})
 			return stopWith(StatusPolicyViolation, fmt.Errorf("step %d: %w; the changes stay uncommitted in the work tree", step, err))
@@ -143,6 +146,10 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 		}
 	}
 	l.addMessage(keep, step, llm.Message{Role: llm.RoleUser, Content: ran.results})
+	if len(commit.Skipped) > 0 {
+		l.note(keep, step, skippedNote(commit.Skipped))
+		l.logf("step %d: %s", step, skippedNote(commit.Skipped))
+	}
 	finish(commit)
 
 	if res, done := l.interrupted(ctx, step, fmt.Sprintf("during step %d", step)); done {
@@ -189,6 +196,10 @@ type callsRun struct {
 	lines     []string
 	mayWrite  bool
 	violation error
+	// touched lists the paths the file tools wrote, when only file tools
+	// changed anything; nil once a command ran, since it may have changed
+	// anything. The commit then needs to look at these paths only.
+	touched []string
 }
 
 // runCalls decides and runs the calls of one turn in order. When skip is
@@ -196,7 +207,7 @@ type callsRun struct {
 // violation the remaining calls do not run.
 func (l *loop) runCalls(ctx, keep context.Context, step int, calls []llm.ToolCall, skip string) callsRun {
 	cfg := l.cfg
-	var out callsRun
+	out := callsRun{touched: []string{}}
 	for i, call := range calls {
 		seq := i + 1
 		l.record(keep, report.ToolCallStarted{
@@ -235,8 +246,15 @@ func (l *loop) runCalls(ctx, keep context.Context, step int, calls []llm.ToolCal
 				outcome = "error"
 			}
 			out.executed = append(out.executed, call.Name)
-			if kind, _ := tools.KindOf(call.Name); kind != tools.KindRead {
+			switch kind, _ := tools.KindOf(call.Name); kind {
+			case tools.KindEdit:
 				out.mayWrite = true
+				if out.touched != nil {
+					out.touched = append(out.touched, res.Touched...)
+				}
+			case tools.KindExec:
+				out.mayWrite = true
+				out.touched = nil
 			}
 		}
 		res.Content, res.Summary = l.redact(res.Content), l.redact(res.Summary)
@@ -376,4 +394,13 @@ func saysSomething(msg llm.Message) bool {
 		}
 	}
 	return false
+}
+
+// skippedNote tells the model which changes were not committed and why.
+func skippedNote(skipped []gitsafety.Skip) string {
+	parts := make([]string, len(skipped))
+	for i, sk := range skipped {
+		parts[i] = sk.Path + " (" + sk.Reason + ")"
+	}
+	return "Not committed, and left as they are in the work tree: " + strings.Join(parts, "; ") + "."
 }

@@ -15,8 +15,8 @@
 //   - Every Error has a line and a column of at least 1 and names the field
 //     it is about with a dotted path ("tasks[1].model.provider", task
 //     indexes 0-based).
-//   - Defaults merge into each task key by key (model, limits and git key
-//     by key, lists replaced), except where a list restricts: a task's
+//   - Defaults merge into each task key by key (model, limits, checks and
+//     git key by key, lists replaced), except where a list restricts: a task's
 //     deny rules and env.drop names are added to the defaults', so a task
 //     that adds one never loses the defaults' denials, while its allow
 //     rules and env.pass names, which grant, replace the defaults'. A
@@ -36,9 +36,14 @@
 //   - A task with limits.max_cost_usd always has a known price
 //     (Model.Price): a budget that cannot be measured is a file error, not
 //     a limit that silently never trips.
-//   - Keys of the design that this version does not implement yet (checks,
-//     pr, instructions, ...) are rejected, never parsed and silently
-//     ignored.
+//   - A task with a checks mapping has check commands, its own or the
+//     defaults'; attempts or a timeout alone check nothing and are an
+//     error on a task (defaults may set them for the tasks that add
+//     commands). Check commands are the task author's, so they are not
+//     subject to the agent's approval mode or rules.
+//   - Keys of the design that this version does not implement yet (pr,
+//     instructions, git.base, ...) are rejected, never parsed and
+//     silently ignored.
 //   - Parsing never panics, whatever the input; aliases are resolved with a
 //     bounded budget, so a small file cannot expand into unbounded work.
 //   - The package touches no network, git or model. The only file system

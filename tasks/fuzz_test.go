@@ -21,6 +21,7 @@ func FuzzParse(f *testing.F) {
 	seeds = append(seeds, modelCases(f)...)
 	seeds = append(seeds, settingCases()...)
 	seeds = append(seeds, ruleCases()...)
+	seeds = append(seeds, checksCases()...)
 	for _, s := range seeds {
 		f.Add([]byte(s.input))
 	}
@@ -132,6 +133,31 @@ func checkValidFile(t *testing.T, f *File) {
 		if problem := checkBranchName(expandBranch(task.Git.Branch, task.Name, sampleRun, sampleDate)); problem != "" {
 			t.Errorf("task %q: branch template %q gives an invalid branch: %s", task.Name, task.Git.Branch, problem)
 		}
+		checkValidSafety(t, task)
+	}
+}
+
+// checkValidSafety checks the promises a parsed task's checks, on_failure
+// and git safety settings make.
+func checkValidSafety(t *testing.T, task Task) {
+	t.Helper()
+	c := task.Checks
+	if c.Attempts < 0 || c.Timeout <= 0 || c.Timeout > maxCheckTimeout {
+		t.Errorf("task %q: checks out of range: %+v", task.Name, c)
+	}
+	if c.Commands != nil && len(c.Commands) == 0 {
+		t.Errorf("task %q: an empty, non-nil list of check commands", task.Name)
+	}
+	for _, cmd := range c.Commands {
+		if strings.TrimSpace(cmd) == "" {
+			t.Errorf("task %q: blank check command %q", task.Name, cmd)
+		}
+	}
+	if !slices.Contains(onFailureEnum().values, string(task.OnFailure)) {
+		t.Errorf("task %q: unknown on_failure %q", task.Name, task.OnFailure)
+	}
+	if g := task.Git; !slices.Contains(dirtyEnum().values, g.Dirty) || g.MaxFileMB < 1 || g.MaxFileMB > maxFileMBLimit {
+		t.Errorf("task %q: git settings out of range: %+v", task.Name, g)
 	}
 }
 

@@ -25,7 +25,7 @@ func TestLoadInvalidFile(t *testing.T) {
 		p + "7:18: defaults.model.api_key_env: expected the name of the environment variable holding the key (letters, digits and _, not starting with a digit); if this is the key itself, remove it from the file and rotate it",
 		p + `8:13: defaults.approval: expected one of plan, default, auto-edit, yolo; got "yes" (a YAML 1.1 boolean word, not a mode)`,
 		p + "9:41: defaults.limits.bash_timeout: expected a duration like 90s, 2m or 1h30m, got integer 120; a bare number has no unit: write 120s",
-		p + `10:3: defaults.checks: "checks" is not supported yet by this version of safe-coder; remove it`,
+		p + `10:41: defaults.checks.attempt: unknown key "attempt"; did you mean "attempts"?`,
 		p + `14:41: tasks[0].tools[3]: expected one of read_file, list_files, grep, write_file, edit_file, bash; got "shell"`,
 		p + `15:11: tasks[1].name: duplicate task name "fix-vet" (first at line 12); task names must be unique`,
 		p + `17:5: tasks[1].modle: unknown key "modle"; did you mean "model"?`,

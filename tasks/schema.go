@@ -10,13 +10,13 @@ import (
 
 // settingKeys may be set in defaults and on each task.
 func settingKeys() []string {
-	return []string{"model", "approval", "tools", "allow", "deny", "env", "limits", "git"}
+	return []string{"model", "approval", "tools", "allow", "deny", "env", "limits", "checks", "on_failure", "git"}
 }
 
 // settingKeysNotYet are keys of the design that defaults and tasks will
 // take in a later version.
 func settingKeysNotYet() []string {
-	return []string{"instructions", "checks", "on_failure", "pr"}
+	return []string{"instructions", "pr"}
 }
 
 func rootKeys() keySet {
@@ -62,8 +62,12 @@ func limitsKeys() keySet {
 	return keySet{known: []string{"max_steps", "max_tokens", "max_cost_usd", "timeout", "bash_timeout"}}
 }
 
+func checksKeys() keySet {
+	return keySet{known: []string{"commands", "attempts", "timeout"}}
+}
+
 func gitKeys() keySet {
-	return keySet{known: []string{"branch"}, notYet: []string{"base", "dirty"}}
+	return keySet{known: []string{"branch", "dirty", "return", "max_file_mb"}, notYet: []string{"base"}}
 }
 
 func providerEnum() enum {
@@ -80,6 +84,14 @@ func approvalEnum() enum {
 	}
 }
 
+func onFailureEnum() enum {
+	return enum{noun: "choice", values: []string{string(OnFailureRollback), string(OnFailureKeep)}}
+}
+
+func dirtyEnum() enum {
+	return enum{noun: "choice", values: []string{DirtySnapshot, DirtyRefuse}}
+}
+
 func toolEnum() enum {
 	return enum{noun: "tool", values: ToolNames()}
 }
@@ -92,4 +104,6 @@ const (
 	maxStepsLimit        = 10_000
 	maxTaskTimeout       = 24 * time.Hour
 	maxBashTimeout       = 24 * time.Hour
+	maxCheckTimeout      = 24 * time.Hour
+	maxFileMBLimit       = 10_000
 )

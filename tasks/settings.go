@@ -17,15 +17,17 @@ import (
 // layer is the settings written at one level: the defaults, or one task.
 // Each is read and checked on its own; combining them is merge's job.
 type layer struct {
-	broken   bool // the level is present but not a mapping; its settings are unknown
-	model    modelLayer
-	approval opt[string]
-	tools    opt[[]string]
-	allow    opt[[]string]
-	deny     opt[[]string]
-	env      envLayer
-	limits   limitsLayer
-	git      gitLayer
+	broken    bool // the level is present but not a mapping; its settings are unknown
+	model     modelLayer
+	approval  opt[string]
+	tools     opt[[]string]
+	allow     opt[[]string]
+	deny      opt[[]string]
+	env       envLayer
+	limits    limitsLayer
+	checks    checksLayer
+	onFailure opt[string]
+	git       gitLayer
 }
 
 type modelLayer struct {
@@ -50,8 +52,20 @@ type limitsLayer struct {
 	bashTimeout opt[time.Duration]
 }
 
+// checksLayer is the checks mapping of one level.
+type checksLayer struct {
+	node     *yaml.Node // the checks mapping; nil when absent or not a mapping
+	path     string
+	commands opt[[]string]
+	attempts opt[int]
+	timeout  opt[time.Duration]
+}
+
 type gitLayer struct {
-	branch opt[string]
+	branch    opt[string]
+	dirty     opt[string]
+	ret       opt[bool]
+	maxFileMB opt[int]
 }
 
 // layer reads the settings among fs.
@@ -77,6 +91,12 @@ func (w *walker) layer(fs fields) layer {
 	}
 	if f, ok := fs["limits"]; ok {
 		l.limits = w.limits(f)
+	}
+	if f, ok := fs["checks"]; ok {
+		l.checks = w.checks(f)
+	}
+	if f, ok := fs["on_failure"]; ok {
+		l.onFailure = w.oneOf(f, onFailureEnum())
 	}
 	if f, ok := fs["git"]; ok {
 		l.git = w.git(f)
@@ -310,6 +330,53 @@ func (w *walker) limits(f field) limitsLayer {
 	return l
 }
 
+// checks reads the checks mapping: the command lines to run after the
+// agent, how many rounds of fixing a failure gets and each command's
+// timeout. Whether commands are present at all is only known once the
+// defaults are merged in.
+func (w *walker) checks(f field) checksLayer {
+	fs, node, ok := w.mapping(f.value, f.path, checksKeys())
+	if !ok {
+		return checksLayer{}
+	}
+	c := checksLayer{node: node, path: f.path}
+	if f, ok := fs["commands"]; ok {
+		c.commands = w.commands(f)
+	}
+	if f, ok := fs["attempts"]; ok {
+		c.attempts = w.intAtLeast(f, 0)
+	}
+	if f, ok := fs["timeout"]; ok {
+		c.timeout = w.duration(f, maxCheckTimeout)
+	}
+	return c
+}
+
+// commands reads a non-empty list of command lines, none of them blank.
+func (w *walker) commands(f field) opt[[]string] {
+	items, node, ok := w.seq(f)
+	o := opt[[]string]{set: true, key: f.key, node: node, path: f.path}
+	if !ok {
+		return o
+	}
+	if len(items) == 0 {
+		w.errorf(node, f.path, "must list at least one command, e.g. [\"go test ./...\"]; remove checks for no checks")
+		return o
+	}
+	valid := true
+	out := make([]string, 0, len(items))
+	for _, item := range items {
+		s := w.text(item)
+		if !s.ok {
+			valid = false
+			continue
+		}
+		out = append(out, s.v)
+	}
+	o.v, o.ok = out, valid
+	return o
+}
+
 func (w *walker) git(f field) gitLayer {
 	fs, _, ok := w.mapping(f.value, f.path, gitKeys())
 	if !ok {
@@ -324,6 +391,15 @@ func (w *walker) git(f field) gitLayer {
 				g.branch.ok = false
 			}
 		}
+	}
+	if f, ok := fs["dirty"]; ok {
+		g.dirty = w.oneOf(f, dirtyEnum())
+	}
+	if f, ok := fs["return"]; ok {
+		g.ret = w.boolean(f)
+	}
+	if f, ok := fs["max_file_mb"]; ok {
+		g.maxFileMB = w.intRange(f, 1, maxFileMBLimit)
 	}
 	return g
 }

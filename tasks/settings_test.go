@@ -141,9 +141,8 @@ func settingCases() []parseCase {
 			`tasks.yaml:7:44: tasks[3].limits.timeout: expected a duration like 90s, 2m or 1h30m, got "1d"`,
 			"tasks.yaml:8:44: tasks[4].limits.timeout: must be more than 0 and at most 24h, got -1m",
 		}},
-		{"git keys not supported yet", set("git: {base: main, dirty: refuse}"), []string{
+		{"git key not supported yet", set("git: {base: main, dirty: refuse}"), []string{
 			`tasks.yaml:7:11: tasks[0].git.base: "base" is not supported yet by this version of safe-coder; remove it`,
-			`tasks.yaml:7:23: tasks[0].git.dirty: "dirty" is not supported yet by this version of safe-coder; remove it`,
 		}},
 		{"git is a string", set("git: safe-coder/{run}"), []string{
 			`tasks.yaml:7:10: tasks[0].git: expected a mapping, got string "safe-coder/{run}"`,

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"regexp"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -41,8 +42,16 @@ func (w *walker) task(f field, defaults layer, seen map[string]*yaml.Node) (Task
 	if known {
 		w.checkBudget(t.Model, maxCost)
 	}
-	branch := settings.git.branch.or(defaults.git.branch)
-	t.Git = Git{Branch: branch.get(defaultBranch)}
+	t.Checks = w.mergeChecks(settings.checks, defaults.checks)
+	t.OnFailure = OnFailure(settings.onFailure.or(defaults.onFailure).get(string(defaultOnFailure)))
+	tg, dg := settings.git, defaults.git
+	branch := tg.branch.or(dg.branch)
+	t.Git = Git{
+		Branch:    branch.get(defaultBranch),
+		Dirty:     tg.dirty.or(dg.dirty).get(defaultDirty),
+		Return:    tg.ret.or(dg.ret).get(false),
+		MaxFileMB: tg.maxFileMB.or(dg.maxFileMB).get(defaultMaxFileMB),
+	}
 	if name.ok && (!branch.set || branch.ok) {
 		// The template was checked with a sample name; the real one can
 		// still break it ("a..b", or "x.lock" at the end).
@@ -52,6 +61,23 @@ func (w *walker) task(f field, defaults layer, seen map[string]*yaml.Node) (Task
 		}
 	}
 	return t, true
+}
+
+// mergeChecks merges the task's checks over the defaults' key by key. A
+// task that writes a checks mapping must end up with commands, its own or
+// the defaults': attempts or a timeout alone check nothing. Defaults may
+// set attempts or a timeout without commands, for the tasks that add
+// their own.
+func (w *walker) mergeChecks(task, defaults checksLayer) Checks {
+	commands := task.commands.or(defaults.commands)
+	if task.node != nil && !commands.set {
+		w.errorf(task.node, task.path, "missing required key \"commands\": the command lines to run after the agent finishes, e.g. commands: [\"go test ./...\"]")
+	}
+	return Checks{
+		Commands: nonEmpty(slices.Clone(commands.get(nil))),
+		Attempts: task.attempts.or(defaults.attempts).get(defaultCheckAttempts),
+		Timeout:  task.timeout.or(defaults.timeout).get(defaultCheckTimeout),
+	}
 }
 
 // taskName reads the required, unique task name.

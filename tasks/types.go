@@ -27,7 +27,13 @@ type Task struct {
 	Allow, Deny []string
 	Env         Env
 	Limits      Limits
-	Git         Git
+	// Checks are the commands that decide whether the agent's work is
+	// done; no commands means the task succeeds when the model answers.
+	Checks Checks
+	// OnFailure says what happens to the run branch when the task does
+	// not succeed. The CLI carries it out, not the runner.
+	OnFailure OnFailure
+	Git       Git
 }
 
 // Env says which environment variables commands run by the bash tool see
@@ -136,9 +142,59 @@ type Limits struct {
 	BashTimeout time.Duration // per bash call
 }
 
+// Checks are the commands run after the model answers the task's last
+// prompt. The task's author wrote them, not the agent, so they are not
+// subject to the agent's approval mode or rules; they do run like the bash
+// tool's commands, with the scrubbed environment, stdin closed, in their own
+// process group, killed as a group on timeout, output capped. Files they
+// create (build output, coverage) are not committed by the runner, but a
+// later step's commit would pick them up: keep them in .gitignore.
+type Checks struct {
+	// Commands are shell command lines run in order, all of them even
+	// after one fails, so the agent sees every failure at once. Empty
+	// when the task has no checks.
+	Commands []string
+	// Attempts is how many rounds of fixing the agent gets after the
+	// checks fail: 0 checks once and never retries.
+	Attempts int
+	// Timeout bounds each command.
+	Timeout time.Duration
+}
+
+// OnFailure is what happens to a task's run branch when the task does not
+// succeed.
+type OnFailure string
+
+// The on_failure values.
+const (
+	// OnFailureKeep leaves the branch as the agent left it, for review.
+	OnFailureKeep OnFailure = "keep"
+	// OnFailureRollback resets the branch to where the task started,
+	// keeping the old tip under a backup ref.
+	OnFailureRollback OnFailure = "rollback"
+)
+
+// The git.dirty values: what to do when the work tree has uncommitted
+// changes at the start of a task.
+const (
+	// DirtySnapshot commits them on the run branch as "Snapshot:
+	// session start" before the agent starts.
+	DirtySnapshot = "snapshot"
+	// DirtyRefuse stops with an error instead.
+	DirtyRefuse = "refuse"
+)
+
 // Git holds a task's git settings.
 type Git struct {
 	Branch string // run branch template with {task}, {run} and {date}
+	// Dirty is DirtySnapshot or DirtyRefuse.
+	Dirty string
+	// Return checks the original branch out again when the task ends,
+	// leaving the run branch for review.
+	Return bool
+	// MaxFileMB is the size in megabytes above which a file is not
+	// committed.
+	MaxFileMB int
 }
 
 // ToolNames returns the names of the tools a task may offer, in the order
@@ -160,4 +216,9 @@ const (
 	defaultMaxSteps        = 40
 	defaultBashTimeout     = 2 * time.Minute
 	defaultBranch          = "safe-coder/{task}-{run}"
+	defaultDirty           = DirtySnapshot
+	defaultMaxFileMB       = 50
+	defaultCheckAttempts   = 2
+	defaultCheckTimeout    = 10 * time.Minute
+	defaultOnFailure       = OnFailureKeep
 )

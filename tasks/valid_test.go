@@ -20,7 +20,10 @@ func TestLoadValidFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defaultTools := []string{"read_file", "list_files", "grep", "write_file", "edit_file"}
-	branch := "ai/{date}/{task}-{run}"
+	git := Git{Branch: "ai/{date}/{task}-{run}", Dirty: DirtyRefuse, MaxFileMB: 20}
+	// checks merge key by key: the defaults' commands and timeout reach
+	// every task that does not set its own.
+	checks := Checks{Commands: []string{"go test ./..."}, Attempts: 2, Timeout: 5 * time.Minute}
 	limits := Limits{MaxSteps: 25, Timeout: 30 * time.Minute, BashTimeout: 90 * time.Second}
 	withCost := func(l Limits, usd float64) Limits {
 		l.MaxCostUSD = usd
@@ -49,7 +52,13 @@ func TestLoadValidFile(t *testing.T) {
 			Env:   env,
 			Limits: Limits{MaxSteps: 60, MaxTokens: 2_000_000, MaxCostUSD: 5,
 				Timeout: 30 * time.Minute, BashTimeout: 90 * time.Second},
-			Git: Git{Branch: branch},
+			Checks: Checks{
+				Commands: []string{"go vet ./...", "go test -race ./...\ngofmt -l .\n"},
+				Attempts: 3,
+				Timeout:  5 * time.Minute,
+			},
+			OnFailure: OnFailureRollback,
+			Git:       git,
 		},
 		{
 			Name:    "changelog",
@@ -68,7 +77,12 @@ func TestLoadValidFile(t *testing.T) {
 			Deny:   deny,
 			Env:    Env{Pass: []string{"NPM_TOKEN"}, Drop: []string{"AWS_PROFILE", "GOPRIVATE_TOKEN", "NPM_TOKEN_OLD"}},
 			Limits: limits,
-			Git:    Git{Branch: branch},
+			// attempts: 0 keeps the defaults' commands and timeout.
+			Checks:    Checks{Commands: []string{"go test ./..."}, Attempts: 0, Timeout: 5 * time.Minute},
+			OnFailure: OnFailureKeep,
+			// git merges key by key: the branch and max_file_mb come
+			// from the defaults, dirty and return from the task.
+			Git: Git{Branch: "ai/{date}/{task}-{run}", Dirty: DirtySnapshot, Return: true, MaxFileMB: 20},
 		},
 		{
 			// The defaults' key variable is for anthropic: an openai task
@@ -83,13 +97,15 @@ func TestLoadValidFile(t *testing.T) {
 				MaxOutputTokens: 4096,
 				Stream:          true,
 			},
-			Approval: ApprovalAutoEdit,
-			Tools:    defaultTools,
-			Allow:    allow,
-			Deny:     deny,
-			Env:      env,
-			Limits:   withCost(limits, 2.5),
-			Git:      Git{Branch: branch},
+			Approval:  ApprovalAutoEdit,
+			Tools:     defaultTools,
+			Allow:     allow,
+			Deny:      deny,
+			Env:       env,
+			Limits:    withCost(limits, 2.5),
+			Checks:    checks,
+			OnFailure: OnFailureRollback,
+			Git:       git,
 		},
 		{
 			Name:    "vllm",
@@ -104,13 +120,15 @@ func TestLoadValidFile(t *testing.T) {
 				Pricing:         &Pricing{Input: 0.2, Output: 0.6},
 				ContextWindow:   32768,
 			},
-			Approval: ApprovalAutoEdit,
-			Tools:    defaultTools,
-			Allow:    allow,
-			Deny:     deny,
-			Env:      env,
-			Limits:   withCost(limits, 1),
-			Git:      Git{Branch: branch},
+			Approval:  ApprovalAutoEdit,
+			Tools:     defaultTools,
+			Allow:     allow,
+			Deny:      deny,
+			Env:       env,
+			Limits:    withCost(limits, 1),
+			Checks:    checks,
+			OnFailure: OnFailureRollback,
+			Git:       git,
 		},
 		{
 			Name:    "local",
@@ -122,13 +140,15 @@ func TestLoadValidFile(t *testing.T) {
 				MaxOutputTokens: 4096,
 				Stream:          true,
 			},
-			Approval: ApprovalAutoEdit,
-			Tools:    defaultTools,
-			Allow:    allow,
-			Deny:     deny,
-			Env:      env,
-			Limits:   limits,
-			Git:      Git{Branch: branch},
+			Approval:  ApprovalAutoEdit,
+			Tools:     defaultTools,
+			Allow:     allow,
+			Deny:      deny,
+			Env:       env,
+			Limits:    limits,
+			Checks:    checks,
+			OnFailure: OnFailureRollback,
+			Git:       git,
 		},
 		{
 			// Replay inherits the provider-neutral defaults (name, max
@@ -142,13 +162,15 @@ func TestLoadValidFile(t *testing.T) {
 				Transcript:      transcript,
 				Pricing:         &Pricing{Input: 3, Output: 15, CacheRead: 0.3, CacheWrite: 3.75},
 			},
-			Approval: ApprovalAutoEdit,
-			Tools:    defaultTools,
-			Allow:    allow,
-			Deny:     deny,
-			Env:      env,
-			Limits:   limits,
-			Git:      Git{Branch: branch},
+			Approval:  ApprovalAutoEdit,
+			Tools:     defaultTools,
+			Allow:     allow,
+			Deny:      deny,
+			Env:       env,
+			Limits:    limits,
+			Checks:    checks,
+			OnFailure: OnFailureRollback,
+			Git:       git,
 		},
 	}}
 	if !reflect.DeepEqual(f, want) {
@@ -169,10 +191,12 @@ func TestParseBuiltInDefaults(t *testing.T) {
 			MaxOutputTokens: 8192,
 			Stream:          true,
 		},
-		Approval: ApprovalDefault,
-		Tools:    []string{"read_file", "list_files", "grep", "write_file", "edit_file", "bash"},
-		Limits:   Limits{MaxSteps: 40, BashTimeout: 2 * time.Minute},
-		Git:      Git{Branch: "safe-coder/{task}-{run}"},
+		Approval:  ApprovalDefault,
+		Tools:     []string{"read_file", "list_files", "grep", "write_file", "edit_file", "bash"},
+		Limits:    Limits{MaxSteps: 40, BashTimeout: 2 * time.Minute},
+		Checks:    Checks{Attempts: 2, Timeout: 10 * time.Minute},
+		OnFailure: OnFailureKeep,
+		Git:       Git{Branch: "safe-coder/{task}-{run}", Dirty: DirtySnapshot, MaxFileMB: 50},
 	}}
 	if !reflect.DeepEqual(f.Tasks, want) {
 		t.Errorf("tasks =\n%+v\nwant\n%+v", f.Tasks, want)
@@ -190,7 +214,8 @@ func TestParseMergesPerKey(t *testing.T) {
 		"  model: {name: m, base_url: https://proxy.example.com/llm, max_output_tokens: 1000}",
 		"  tools: [grep, bash]",
 		"  limits: {max_steps: 5, bash_timeout: 1h30m}",
-		"  git: {branch: \"bots/{run}\"}",
+		"  git: {branch: \"bots/{run}\", return: true}",
+		"  checks: {commands: [make test], attempts: 1}",
 		"tasks:",
 		"  - name: inherits",
 		"    prompt: p",
@@ -200,24 +225,30 @@ func TestParseMergesPerKey(t *testing.T) {
 		"    tools: [read_file]",
 		"    limits: {bash_timeout: 10s}",
 		"    approval: yolo",
-		"    git: {branch: \"x/{task}/{date}/{run}\"}",
+		"    git: {branch: \"x/{task}/{date}/{run}\", dirty: refuse, max_file_mb: 1}",
+		"    checks: {timeout: 30s}",
+		"    on_failure: rollback",
 	))
 	inherits, overrides := f.Tasks[0], f.Tasks[1]
 	wantInherits := Task{
 		Name: "inherits", Prompts: []string{"p"},
-		Model:    Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "ANTHROPIC_API_KEY", MaxOutputTokens: 1000, Stream: true},
-		Approval: ApprovalDefault,
-		Tools:    []string{"grep", "bash"},
-		Limits:   Limits{MaxSteps: 5, BashTimeout: 90 * time.Minute},
-		Git:      Git{Branch: "bots/{run}"},
+		Model:     Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "ANTHROPIC_API_KEY", MaxOutputTokens: 1000, Stream: true},
+		Approval:  ApprovalDefault,
+		Tools:     []string{"grep", "bash"},
+		Limits:    Limits{MaxSteps: 5, BashTimeout: 90 * time.Minute},
+		Checks:    Checks{Commands: []string{"make test"}, Attempts: 1, Timeout: 10 * time.Minute},
+		OnFailure: OnFailureKeep,
+		Git:       Git{Branch: "bots/{run}", Dirty: DirtySnapshot, Return: true, MaxFileMB: 50},
 	}
 	wantOverrides := Task{
 		Name: "overrides", Prompts: []string{"p"},
-		Model:    Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "OTHER_KEY", MaxOutputTokens: 7, Stream: true},
-		Approval: ApprovalYolo,
-		Tools:    []string{"read_file"},
-		Limits:   Limits{MaxSteps: 5, BashTimeout: 10 * time.Second},
-		Git:      Git{Branch: "x/{task}/{date}/{run}"},
+		Model:     Model{Provider: ProviderAnthropic, Name: "m", BaseURL: "https://proxy.example.com/llm", APIKeyEnv: "OTHER_KEY", MaxOutputTokens: 7, Stream: true},
+		Approval:  ApprovalYolo,
+		Tools:     []string{"read_file"},
+		Limits:    Limits{MaxSteps: 5, BashTimeout: 10 * time.Second},
+		Checks:    Checks{Commands: []string{"make test"}, Attempts: 1, Timeout: 30 * time.Second},
+		OnFailure: OnFailureRollback,
+		Git:       Git{Branch: "x/{task}/{date}/{run}", Dirty: DirtyRefuse, Return: true, MaxFileMB: 1},
 	}
 	if !reflect.DeepEqual(inherits, wantInherits) {
 		t.Errorf("tasks[0] =\n%+v\nwant\n%+v", inherits, wantInherits)
@@ -228,10 +259,14 @@ func TestParseMergesPerKey(t *testing.T) {
 	// Tasks inheriting a list must not share it: changing one task's tools
 	// must not change another's.
 	f.Tasks[0].Tools[0] = "changed"
-	g := mustParse(t, "tasks.yaml", lines("version: 1", "defaults: {model: {name: m}, tools: [grep]}", "tasks: [{name: a, prompt: p}, {name: b, prompt: p}]"))
+	g := mustParse(t, "tasks.yaml", lines("version: 1", "defaults: {model: {name: m}, tools: [grep], checks: {commands: [make]}}", "tasks: [{name: a, prompt: p}, {name: b, prompt: p}]"))
 	g.Tasks[0].Tools[0] = "changed"
+	g.Tasks[0].Checks.Commands[0] = "changed"
 	if g.Tasks[1].Tools[0] != "grep" {
 		t.Errorf("tasks share their inherited tools slice")
+	}
+	if g.Tasks[1].Checks.Commands[0] != "make" {
+		t.Errorf("tasks share their inherited check commands")
 	}
 }
 

@@ -79,6 +79,8 @@ func Main(ctx context.Context, args []string, s Streams) int {
 			runCommand(s),
 			validateCommand(s),
 			reportCommand(s),
+			rollbackCommand(s),
+			restoreCommand(s),
 			versionCommand(s),
 		},
 	}

@@ -42,6 +42,16 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Values[fakeKey{}] = &fakeHolder{t: env.T()}
+			env.Values[marksKey{}] = repoMarks{}
+			t := env.T()
+			env.Defer(func() {
+				for dir, main := range env.Values[marksKey{}].(repoMarks) {
+					if err := checkInvariants(dir, main); err != nil {
+						t.Log("invariants of " + dir + ": " + err.Error())
+						t.FailNow()
+					}
+				}
+			})
 			env.Setenv("HOME", home)
 			env.Setenv("EXAMPLES", examples)
 			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -68,12 +78,15 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"llmfake":   cmdLLMFake,
-			"initrepo":  cmdInitRepo,
-			"jsonq":     cmdJSONQ,
-			"expandenv": cmdExpandEnv,
-			"waitfile":  cmdWaitFile,
-			"signal":    cmdSignal,
+			"llmfake":    cmdLLMFake,
+			"initrepo":   cmdInitRepo,
+			"jsonq":      cmdJSONQ,
+			"jsonvar":    cmdJSONVar,
+			"mainmark":   cmdMainMark,
+			"invariants": cmdInvariants,
+			"expandenv":  cmdExpandEnv,
+			"waitfile":   cmdWaitFile,
+			"signal":     cmdSignal,
 		},
 	})
 }
@@ -225,6 +238,7 @@ func cmdInitRepo(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("git %s: %v\n%s", strings.Join(argv, " "), err, out)
 		}
 	}
+	marks(ts)[dir] = gitOut(ts, dir, "rev-parse", "refs/heads/main")
 }
 
 // jsonq FILE PATH WANT checks one value of a JSON file. PATH is like
@@ -257,6 +271,23 @@ func cmdJSONQ(ts *testscript.TestScript, neg bool, args []string) {
 	if match == neg {
 		ts.Fatalf("jsonq %s %s: got %s, want %s%s", args[0], args[1], gotText, map[bool]string{true: "not ", false: ""}[neg], want)
 	}
+}
+
+// jsonvar FILE PATH VAR sets $VAR to one string value of a JSON file, such
+// as the run id of a report.
+func cmdJSONVar(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: jsonvar FILE PATH VAR")
+	}
+	var doc any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc))
+	got, err := jsonPath(doc, args[1])
+	ts.Check(err)
+	s, ok := got.(string)
+	if !ok {
+		ts.Fatalf("jsonvar: %s is %v, not a string", args[1], got)
+	}
+	ts.Setenv(args[2], s)
 }
 
 var pathPart = regexp.MustCompile(`^(?:\.([A-Za-z0-9_-]+)|\[(\d+)\])`)

@@ -29,12 +29,31 @@ import (
 
 // runOptions are the flags of `safe-coder run`.
 type runOptions struct {
-	file       string
-	tasks      []string
-	repo       string
-	state      string
-	reportJSON string
-	reportMD   string
+	file           string
+	tasks          []string
+	repo           string
+	state          string
+	reportJSON     string
+	reportMD       string
+	init           bool
+	clearStaleLock bool
+}
+
+func clearStaleLockFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "clear-stale-lock", Usage: "take over a run lock left by a safe-coder process of this host that no longer exists"}
+}
+
+// openRepo opens the repository around dir; with init, a directory that is
+// not in one becomes one.
+func openRepo(ctx context.Context, s Streams, dir string, init bool) (*gitsafety.Repo, error) {
+	repo, err := gitsafety.Open(ctx, dir)
+	if errors.Is(err, gitsafety.ErrNotRepo) && init {
+		repo, err = gitsafety.Init(ctx, dir)
+		if err == nil {
+			fmt.Fprintf(s.Err, "safe-coder: made %s a git repository with an empty first commit (--init)\n", repo.Root())
+		}
+	}
+	return repo, err
 }
 
 func repoFlag() cli.Flag {
@@ -65,18 +84,22 @@ func runCommand(s Streams) *cli.Command {
 			stateFlag(),
 			&cli.StringFlag{Name: "report-json", Usage: "also write the JSON report to this file"},
 			&cli.StringFlag{Name: "report-md", Usage: "also write the Markdown report to this file"},
+			&cli.BoolFlag{Name: "init", Usage: "make --repo a git repository with an empty first commit when it is not one (never done implicitly)"},
+			clearStaleLockFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() != 1 {
 				return usageErrorf("run needs exactly one task file: safe-coder run TASKS.yaml")
 			}
 			return runTasks(ctx, s, runOptions{
-				file:       cmd.Args().First(),
-				tasks:      cmd.StringSlice("task"),
-				repo:       cmd.String("repo"),
-				state:      cmd.String("state"),
-				reportJSON: cmd.String("report-json"),
-				reportMD:   cmd.String("report-md"),
+				file:           cmd.Args().First(),
+				tasks:          cmd.StringSlice("task"),
+				repo:           cmd.String("repo"),
+				state:          cmd.String("state"),
+				reportJSON:     cmd.String("report-json"),
+				reportMD:       cmd.String("report-md"),
+				init:           cmd.Bool("init"),
+				clearStaleLock: cmd.Bool("clear-stale-lock"),
 			})
 		},
 	}
@@ -110,11 +133,11 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 		models[t.Name] = m
 	}
 
-	repo, err := gitsafety.Open(ctx, opts.repo)
+	repo, err := openRepo(ctx, s, opts.repo, opts.init)
 	if err != nil {
 		return exitWith(exitRepo, err)
 	}
-	release, err := repo.Lock(ctx)
+	release, err := repo.Lock(ctx, gitsafety.LockOptions{ClearStale: opts.clearStaleLock})
 	if err != nil {
 		return exitWith(exitRepo, err)
 	}
@@ -154,6 +177,17 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 
 	rc := &runCtx{s: s, runID: runID, repo: repo, store: store, file: file, models: models, keys: keys}
 	status, runErr := rc.runSelected(ctx, selected)
+	if returnWanted(selected) {
+		// git.return: the user's checkout comes back; the run branches
+		// keep the work for review.
+		if err := repo.Return(keep, head); err != nil {
+			fmt.Fprintf(s.Err, "safe-coder: git.return: %v\n", err)
+			status = status.Worse(runner.StatusRepoError)
+			runErr = firstOf(runErr, fmt.Errorf("git.return: %w", err))
+		} else {
+			fmt.Fprintf(s.Err, "safe-coder: checked out %s again (git.return)\n", describeHead(head))
+		}
+	}
 
 	code := status.ExitCode()
 	var sig signalCause
@@ -206,10 +240,14 @@ func (rc *runCtx) runSelected(ctx context.Context, selected []tasks.Task) (runne
 		}
 		sess, err := rc.repo.Begin(ctx, gitsafety.BeginOptions{
 			RunID: rc.runID, Task: task.Name, Branch: task.BranchName(rc.runID, time.Now()),
-			From: from, Snapshot: true,
+			From: from, Dirty: gitsafety.DirtyPolicy(task.Git.Dirty),
+			MaxFileBytes: int64(task.Git.MaxFileMB) << 20,
 		})
 		if err != nil {
 			return status.Worse(runner.StatusRepoError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
+		}
+		for _, sk := range sess.SnapshotSkipped() {
+			fmt.Fprintf(rc.s.Err, "[%s] snapshot: not committed: %s (%s)\n", task.Name, sk.Path, sk.Reason)
 		}
 		if from == "" {
 			from = sess.Start()
@@ -229,6 +267,13 @@ func (rc *runCtx) runSelected(ctx context.Context, selected []tasks.Task) (runne
 			firstErr = firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, res.Err))
 		}
 		status = status.Worse(res.Status)
+		if res.Status != runner.StatusSucceeded && task.OnFailure == tasks.OnFailureRollback {
+			if err := rc.rollback(ctx, task, sess); err != nil {
+				fmt.Fprintf(rc.s.Err, "[%s] on_failure rollback: %v\n", task.Name, err)
+				status = status.Worse(runner.StatusRepoError)
+				firstErr = firstOf(firstErr, fmt.Errorf("task %s: on_failure rollback: %w", task.Name, err))
+			}
+		}
 		if res.Status == runner.StatusRepoError || res.Status == runner.StatusCancelled || res.Status == runner.StatusPolicyViolation {
 			// The repository or the process is going away, or something
 			// happened that a human must look at: later tasks stop here.
@@ -236,6 +281,21 @@ func (rc *runCtx) runSelected(ctx context.Context, selected []tasks.Task) (runne
 		}
 	}
 	return status, firstErr
+}
+
+// rollback resets a failed task's branch to its start (on_failure:
+// rollback), keeping the old tip under a backup ref, and records it.
+func (rc *runCtx) rollback(ctx context.Context, task tasks.Task, sess *gitsafety.Session) error {
+	keep := context.WithoutCancel(ctx)
+	res, err := rc.repo.Rollback(keep, gitsafety.RollbackOptions{Run: rc.runID, Task: task.Name, Branch: sess.Branch()})
+	if err != nil {
+		return err
+	}
+	if res.Backup == "" {
+		return nil
+	}
+	fmt.Fprintf(rc.s.Err, "[%s] on_failure: rollback: %s reset to %s; the work is kept under %s\n", task.Name, sess.Branch(), short(res.To), res.Backup)
+	return rc.store.Record(keep, report.TaskRolledBack{RunID: rc.runID, Task: task.Name, At: time.Now(), BackupRef: res.Backup, From: res.From, To: res.To})
 }
 
 // runTask wires the real dependencies of one task and runs it.
@@ -255,6 +315,7 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 		BashTimeout: task.Limits.BashTimeout,
 		Env:         tools.CommandEnv(environ, envOpts),
 		CanRead:     func(rel string) bool { return pol.CanRead(rel) },
+		Guarded:     func(rel string) (string, bool) { return sess.Guarded(ctx, rel) },
 	})
 	if err != nil {
 		return runner.Result{}, err
@@ -291,8 +352,28 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 		Policy:   pol,
 		Secrets:  secrets.NewRedactor(known),
 		Guard:    repoGuard{repo: rc.repo},
+		Checker:  boxChecker{box: box},
 		Log:      rc.s.Err,
 	}), nil
+}
+
+// boxChecker runs the task's checks through the toolbox, with the process
+// rules of bash and each check's own timeout.
+type boxChecker struct{ box *tools.Toolbox }
+
+func (c boxChecker) Run(ctx context.Context, command string, timeout time.Duration) runner.CheckResult {
+	start := time.Now()
+	res, err := c.box.RunCommand(ctx, command, timeout)
+	out := runner.CheckResult{ExitCode: res.ExitCode, Output: res.Output, Duration: time.Since(start)}
+	switch {
+	case err != nil:
+		out.ExitCode, out.Err = -1, fmt.Errorf("could not start: %w", err)
+	case res.TimedOut:
+		out.Err = fmt.Errorf("timed out after %s", timeout)
+	case res.ExitCode < 0:
+		out.Err = errors.New(res.Status)
+	}
+	return out
 }
 
 // repoGuard fingerprints the git directory's configuration and hooks and
@@ -378,6 +459,23 @@ func secretNames(file *tasks.File) []string {
 		}
 	}
 	return names
+}
+
+// returnWanted reports whether any task of the run asks for git.return.
+func returnWanted(selected []tasks.Task) bool {
+	for _, t := range selected {
+		if t.Git.Return {
+			return true
+		}
+	}
+	return false
+}
+
+func describeHead(h gitsafety.Head) string {
+	if h.Branch == "" {
+		return "the detached commit " + short(h.Commit)
+	}
+	return "branch " + h.Branch
 }
 
 // authHint explains a provider's refusal of the credentials in terms of

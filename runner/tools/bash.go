@@ -177,3 +177,41 @@ func oneLine(s string, n int) string {
 	}
 	return first
 }
+
+// CommandResult is how a command started by RunCommand ended.
+type CommandResult struct {
+	// ExitCode is the command's exit code, or -1 when a signal killed it.
+	ExitCode int
+	// Status says how it ended, as bash reports it to the model:
+	// "exit code: 1", "killed by signal: KILL (timeout after 10m0s)".
+	Status string
+	// Output is stdout and stderr interleaved, capped head and tail with
+	// the dropped byte count.
+	Output   string
+	TimedOut bool
+}
+
+// RunCommand runs a command line of the task author's (a check) with the
+// process rules of bash — scrubbed environment, stdin closed, own process
+// group killed on timeout and after the call, output capped — but its own
+// timeout, not the bash tool's. The policy does not decide it: the task
+// file, not the model, wrote it. An error means it could not start.
+func (tb *Toolbox) RunCommand(ctx context.Context, command string, timeout time.Duration) (CommandResult, error) {
+	if tb.shell == "" {
+		return CommandResult{}, errors.New("no bash or sh found on PATH")
+	}
+	out := newCapBuffer(tb.maxOut)
+	state, timedOut, err := tb.run(ctx, command, timeout, out)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	status, _ := exitStatus(state)
+	if timedOut {
+		status = fmt.Sprintf("killed by signal: KILL (timeout after %v)", timeout)
+	}
+	res := CommandResult{ExitCode: state.ExitCode(), Status: status, Output: out.String(), TimedOut: timedOut}
+	if res.Output == "" {
+		res.Output = "(no output)\n"
+	}
+	return res, nil
+}

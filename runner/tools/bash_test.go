@@ -339,3 +339,37 @@ func TestBashStdinReaders(t *testing.T) {
 		})
 	}
 }
+
+// RunCommand runs a check with bash's process rules and its own timeout.
+func TestRunCommand(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	box, err := New(Options{Root: root, BashTimeout: time.Second, Env: CommandEnv(os.Environ(), EnvOptions{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer box.Close()
+	tests := []struct {
+		command  string
+		timeout  time.Duration
+		exit     int
+		timedOut bool
+		output   string
+	}{
+		{"echo ok", time.Minute, 0, false, "ok\n"},
+		{"echo bad >&2; exit 3", time.Minute, 3, false, "bad\n"},
+		// Longer than the bash tool's own 1s: the check's timeout counts.
+		{"sleep 1.5; echo late", time.Minute, 0, false, "late\n"},
+		{"sleep 30", 200 * time.Millisecond, -1, true, "(no output)\n"},
+		{"cat; echo stdin-closed", time.Minute, 0, false, "stdin-closed\n"},
+	}
+	for _, tt := range tests {
+		res, err := box.RunCommand(t.Context(), tt.command, tt.timeout)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.command, err)
+		}
+		if res.ExitCode != tt.exit || res.TimedOut != tt.timedOut || res.Output != tt.output {
+			t.Errorf("%q: %+v, want exit %d timedOut %v output %q", tt.command, res, tt.exit, tt.timedOut, tt.output)
+		}
+	}
+}

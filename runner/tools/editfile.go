@@ -27,6 +27,9 @@ func (tb *Toolbox) editFile(in editFileInput) Result {
 	if err != nil {
 		return fail(err.Error())
 	}
+	if msg := tb.guarded(rel); msg != "" {
+		return failure(EditFile+" "+shown+": guarded", msg)
+	}
 	data, fi, err := tb.readRegular(rel, maxReadSize)
 	switch {
 	case errors.Is(err, errIsDirectory):
@@ -215,4 +218,15 @@ outer:
 		return start + 1, true
 	}
 	return 0, false
+}
+
+// guarded returns why a path must not be written by a file tool, or "".
+func (tb *Toolbox) guarded(rel string) string {
+	if tb.guard == nil {
+		return ""
+	}
+	if reason, bad := tb.guard(rel); bad {
+		return reason
+	}
+	return ""
 }

@@ -46,6 +46,10 @@ type Options struct {
 	// not consult it: the policy decides on a read_file call before Exec.
 	// nil allows everything.
 	CanRead func(rel string) bool
+	// Guarded reports whether write_file and edit_file must not write a
+	// repository-relative path, and why (inside a submodule, tracked by
+	// Git LFS: paths git itself must handle); nil guards nothing.
+	Guarded func(rel string) (reason string, guarded bool)
 }
 
 // Toolbox runs tool calls against one repository checkout. Its methods are
@@ -58,6 +62,7 @@ type Toolbox struct {
 	maxOut   int
 	walkMax  time.Duration
 	canRead  func(rel string) bool
+	guard    func(rel string) (string, bool)
 	// shell is the absolute path of bash, or of sh when bash is missing,
 	// resolved once in New; empty when neither is on PATH.
 	shell string
@@ -109,6 +114,7 @@ func New(opts Options) (*Toolbox, error) {
 		maxOut:   opts.MaxOutput,
 		walkMax:  opts.WalkTimeout,
 		canRead:  opts.CanRead,
+		guard:    opts.Guarded,
 		shell:    findShell(),
 		seen:     make(map[string][sha256.Size]byte),
 	}, nil

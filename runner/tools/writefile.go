@@ -28,6 +28,9 @@ func (tb *Toolbox) writeFile(in writeFileInput) Result {
 	if err != nil {
 		return failure(WriteFile+" "+err.Error(), err.Error())
 	}
+	if msg := tb.guarded(rel); msg != "" {
+		return failure(WriteFile+" "+shown+": guarded", msg)
+	}
 	perm, exists, err := tb.writableMode(rel)
 	if err != nil {
 		msg := fmt.Sprintf("%s: %v", shown, err)

@@ -243,3 +243,51 @@ func TestWriteFileReadFirst(t *testing.T) {
 		})
 	}
 }
+
+// Paths git must handle itself (Git LFS, submodules) are refused before
+// anything is written; the twin, an ordinary path, is written.
+func TestGuardedPathsRefused(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	box, err := New(Options{Root: root, Guarded: func(rel string) (string, bool) {
+		if strings.HasPrefix(rel, "assets/") {
+			return rel + " is tracked by Git LFS, which safe-coder does not write", true
+		}
+		return "", false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer box.Close()
+	if err := os.MkdirAll(filepath.Join(root, "assets"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "assets", "logo.png"), []byte("pointer"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := run(t, box, ReadFile, map[string]any{"path": "assets/logo.png"})
+	if read.IsError {
+		t.Fatalf("read: %s", read.Content)
+	}
+	for _, c := range []struct {
+		tool  string
+		input map[string]any
+	}{
+		{WriteFile, map[string]any{"path": "assets/new.png", "content": "x"}},
+		{EditFile, map[string]any{"path": "assets/logo.png", "old_string": "pointer", "new_string": "blob"}},
+	} {
+		res := run(t, box, c.tool, c.input)
+		if !res.IsError || !strings.Contains(res.Content, "tracked by Git LFS") {
+			t.Errorf("%s: %+v", c.tool, res)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "assets", "new.png")); !os.IsNotExist(err) {
+		t.Errorf("guarded file written: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(root, "assets", "logo.png")); string(data) != "pointer" {
+		t.Errorf("guarded file edited: %q", data)
+	}
+	if res := run(t, box, WriteFile, map[string]any{"path": "docs/new.md", "content": "x"}); res.IsError {
+		t.Errorf("ordinary write refused: %s", res.Content)
+	}
+}
