@@ -63,6 +63,12 @@ type Commit struct {
 	// limit. A skipped change is reported by every step until it is
 	// undone, since it is still there; the runner tells the model.
 	Skipped []Skip
+
+	// Insertions and Deletions count the lines the commit added and
+	// removed, summed over Files as `git diff --numstat` counts them
+	// (binary files count 0); see diffstat.go for the bounds that keep
+	// the count cheap. Both are 0 when no commit was made.
+	Insertions, Deletions int
 }
 
 // Skip is a change CommitStep left out.
@@ -308,6 +314,10 @@ func (s *Session) finish(ctx context.Context, lf *lockFile, st stagedStep, paren
 			return Commit{}, err
 		}
 	}
+	stat, err := r.diffStat(ctx, parentTree, st.next.tree)
+	if err != nil {
+		return Commit{}, err
+	}
 	sha, err := s.writeCommit(st.next.tree, message)
 	if err != nil {
 		return Commit{}, err
@@ -327,7 +337,7 @@ func (s *Session) finish(ctx context.Context, lf *lockFile, st stagedStep, paren
 	}
 	s.head = sha
 	s.reach(crashRefMoved)
-	made := Commit{SHA: sha.String(), Files: files, Skipped: st.skipped}
+	made := Commit{SHA: sha.String(), Files: files, Skipped: st.skipped, Insertions: stat.ins, Deletions: stat.del}
 	if err := lf.commit(); err != nil {
 		s.idx = nil
 		return made, fmt.Errorf("commit %s was made but the index still describes its parent (git reset --mixed fixes it): %w", sha, err)

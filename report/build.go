@@ -47,6 +47,13 @@ type loaded struct {
 	taskIdx map[int64]int      // task id → index in report.Tasks
 	stepIdx map[int64][2]int   // step id → task index, step index
 	files   map[int64][]string // step id → committed paths
+	// started holds each task's start in Unix ms, 0 when it never
+	// started, by index in report.Tasks.
+	started []int64
+	// tools holds each task's calls by tool, by index in report.Tasks.
+	tools []map[string]ToolStats
+	// reason is the terminal reason the run recorded, "" when none.
+	reason string
 }
 
 func loadReport(ctx context.Context, tx *sql.Tx, runID string) (*Report, error) {
@@ -58,7 +65,7 @@ func loadReport(ctx context.Context, tx *sql.Tx, runID string) (*Report, error) 
 	}
 	loaders := []func(context.Context, *sql.Tx, string) error{
 		l.loadRun, l.loadTasks, l.loadMessageCounts, l.loadFiles, l.loadSteps, l.loadToolCalls,
-		l.loadChecks, l.loadRollbacks,
+		l.loadChecks, l.loadRollbacks, l.loadPushes,
 	}
 	for _, load := range loaders {
 		if err := load(ctx, tx, runID); err != nil {
@@ -77,9 +84,9 @@ func (l *loaded) loadRun(ctx context.Context, tx *sql.Tx, runID string) error {
 		finished         sql.NullInt64
 		status, errorMsg string
 	)
-	err := tx.QueryRowContext(ctx, `SELECT id, started_at, finished_at, status, exit_code, error,
+	err := tx.QueryRowContext(ctx, `SELECT id, started_at, finished_at, status, exit_code, error, terminal_reason,
 		repo_root, task_file, version, base_commit, original_branch FROM runs WHERE id = ?`, runID).
-		Scan(&run.ID, &started, &finished, &status, &run.ExitCode, &errorMsg,
+		Scan(&run.ID, &started, &finished, &status, &run.ExitCode, &errorMsg, &l.reason,
 			&repo.Root, &run.TaskFile, &run.Version, &repo.BaseCommit, &repo.OriginalBranch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrRunNotFound
@@ -114,6 +121,8 @@ func (l *loaded) loadTasks(ctx context.Context, tx *sql.Tx, runID string) error 
 		t.StartedAt, t.FinishedAt, t.DurationMS = span(started, finished)
 		l.taskIdx[id] = len(l.report.Tasks)
 		l.report.Tasks = append(l.report.Tasks, t)
+		l.started = append(l.started, started.Int64)
+		l.tools = append(l.tools, map[string]ToolStats{})
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read tasks: %w", err)
@@ -166,8 +175,9 @@ func (l *loaded) loadFiles(ctx context.Context, tx *sql.Tx, runID string) error 
 
 func (l *loaded) loadSteps(ctx context.Context, tx *sql.Tx, runID string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.task_id, s.step, s.started_at, s.finished_at,
-		s.answered_at, s.stop_reason, s.input_tokens, s.output_tokens, s.cache_read_tokens,
-		s.cache_write_tokens, s.cost_usd, s.attempts, s.commit_sha FROM steps s JOIN tasks t ON t.id = s.task_id
+		s.answered_at, s.commit_started_at, s.stop_reason, s.input_tokens, s.output_tokens, s.cache_read_tokens,
+		s.cache_write_tokens, s.cost_usd, s.attempts, s.commit_sha, s.insertions, s.deletions
+		FROM steps s JOIN tasks t ON t.id = s.task_id
 		WHERE t.run_id = ? ORDER BY s.task_id, s.step`, runID)
 	if err != nil {
 		return fmt.Errorf("read steps: %w", err)
@@ -175,17 +185,20 @@ func (l *loaded) loadSteps(ctx context.Context, tx *sql.Tx, runID string) error 
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id, taskID                  int64
-			st                          = StepReport{Tools: []string{}}
-			started, finished, answered sql.NullInt64
-			cost                        sql.NullFloat64
-			tok                         = &st.Tokens
+			id, taskID                                 int64
+			st                                         = StepReport{Tools: []string{}}
+			started, finished, answered, commitStarted sql.NullInt64
+			cost                                       sql.NullFloat64
+			tok                                        = &st.Tokens
 		)
-		if err := rows.Scan(&id, &taskID, &st.Step, &started, &finished, &answered, &st.StopReason,
-			&tok.Input, &tok.Output, &tok.CacheRead, &tok.CacheWrite, &cost, &st.Attempts, &st.Commit); err != nil {
+		if err := rows.Scan(&id, &taskID, &st.Step, &started, &finished, &answered, &commitStarted, &st.StopReason,
+			&tok.Input, &tok.Output, &tok.CacheRead, &tok.CacheWrite, &cost, &st.Attempts, &st.Commit,
+			&st.Insertions, &st.Deletions); err != nil {
 			return fmt.Errorf("read step: %w", err)
 		}
 		st.StartedAt, _, st.DurationMS = span(started, finished)
+		_, _, st.ModelMS = span(started, answered)
+		_, _, st.CommitMS = span(commitStarted, finished)
 		st.CostUSD = stepCost(answered, cost)
 		st.Files = l.files[id]
 		if st.Files == nil {
@@ -203,7 +216,8 @@ func (l *loaded) loadSteps(ctx context.Context, tx *sql.Tx, runID string) error 
 }
 
 func (l *loaded) loadToolCalls(ctx context.Context, tx *sql.Tx, runID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT c.step_id, c.seq, c.tool, c.outcome, c.input, c.rule, c.reason FROM tool_calls c
+	rows, err := tx.QueryContext(ctx, `SELECT c.step_id, c.seq, c.tool, c.outcome, c.started_at, c.finished_at,
+		CASE c.outcome WHEN 'denied' THEN c.input ELSE '' END, c.rule, c.reason FROM tool_calls c
 		JOIN steps s ON s.id = c.step_id JOIN tasks t ON t.id = s.task_id
 		WHERE t.run_id = ? ORDER BY c.step_id, c.seq`, runID)
 	if err != nil {
@@ -215,79 +229,41 @@ func (l *loaded) loadToolCalls(ctx context.Context, tx *sql.Tx, runID string) er
 			stepID                          int64
 			seq                             int
 			tool, outcome, input, rule, why string
+			started                         int64
+			finished                        sql.NullInt64
 		)
-		if err := rows.Scan(&stepID, &seq, &tool, &outcome, &input, &rule, &why); err != nil {
+		// Only a denied call's input is read: the report lists those,
+		// and the others (whole files written) are most of the bytes.
+		if err := rows.Scan(&stepID, &seq, &tool, &outcome, &started, &finished, &input, &rule, &why); err != nil {
 			return fmt.Errorf("read tool call: %w", err)
 		}
 		at := l.stepIdx[stepID]
 		task := &l.report.Tasks[at[0]]
 		st := &task.Steps[at[1]]
 		st.Tools = append(st.Tools, tool)
-		if outcome == OutcomeDenied {
+		_, _, took := span(sql.NullInt64{Int64: started, Valid: true}, finished)
+		st.ToolsMS += took
+		ts := l.tools[at[0]][tool]
+		ts.Calls++
+		ts.DurationMS += took
+		switch outcome {
+		case OutcomeOK:
+			ts.OK++
+		case OutcomeError:
+			ts.Error++
+		case OutcomeDenied:
+			ts.Denied++
 			st.Denials++
 			task.Denied = append(task.Denied, DeniedCall{Step: st.Step, Seq: seq, Tool: tool, Input: rawInput(input), Rule: rule, Reason: why})
+		case OutcomeNotRun:
+			ts.NotRun++
 		}
+		l.tools[at[0]][tool] = ts
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read tool calls: %w", err)
 	}
 	return nil
-}
-
-// summarize fills each task's stats from its steps (the message count is
-// already there), then the totals.
-func (l *loaded) summarize() {
-	r := l.report
-	totals := Stats{ToolCalls: map[string]int{}, CostUSD: knownCost(0)}
-	allFiles := map[string]bool{}
-	for i := range r.Tasks {
-		t := &r.Tasks[i]
-		st := Stats{DurationMS: t.DurationMS, Steps: len(t.Steps), Messages: t.Stats.Messages,
-			ToolCalls: map[string]int{}, CostUSD: knownCost(0)}
-		files := map[string]bool{}
-		for _, step := range t.Steps {
-			for _, tool := range step.Tools {
-				st.ToolCalls[tool]++
-			}
-			st.ToolCallsTotal += len(step.Tools)
-			st.Denials += step.Denials
-			st.Tokens = st.Tokens.add(step.Tokens)
-			st.CostUSD = addCost(st.CostUSD, step.CostUSD)
-			st.Attempts += step.Attempts
-			if step.Commit != "" {
-				st.Commits++
-				for _, f := range step.Files {
-					files[f] = true
-					allFiles[f] = true
-				}
-			}
-		}
-		st.FilesChanged = len(files)
-		st.ChecksRun = len(t.Checks)
-		for _, c := range t.Checks {
-			if c.FinishedAt != "" && !c.Passed {
-				st.ChecksFailed++
-			}
-		}
-		t.Stats = st
-
-		totals.DurationMS += st.DurationMS
-		totals.Steps += st.Steps
-		totals.Messages += st.Messages
-		for tool, n := range st.ToolCalls {
-			totals.ToolCalls[tool] += n
-		}
-		totals.ToolCallsTotal += st.ToolCallsTotal
-		totals.Denials += st.Denials
-		totals.Tokens = totals.Tokens.add(st.Tokens)
-		totals.CostUSD = addCost(totals.CostUSD, st.CostUSD)
-		totals.Attempts += st.Attempts
-		totals.Commits += st.Commits
-		totals.ChecksRun += st.ChecksRun
-		totals.ChecksFailed += st.ChecksFailed
-	}
-	totals.FilesChanged = len(allFiles)
-	r.Totals = totals
 }
 
 // costScale sets the precision of the costs the report shows: 1e-10 US

@@ -30,10 +30,7 @@ func TestRecordCapsCheckOutput(t *testing.T) {
 			s, _ := openStore(t)
 			record(t, s, evRunStarted, evTaskStarted, evCheckStarted,
 				CheckFinished{RunID: rid, Task: task, Round: 1, Seq: 1, FinishedAt: at(6 * time.Second), ExitCode: 1, Output: tt.output})
-			r, err := s.Report(t.Context(), rid)
-			if err != nil {
-				t.Fatalf("Report: %v", err)
-			}
+			r := buildReport(t, s, rid)
 			got := r.Tasks[0].Checks[0].Output
 			if !tt.capped {
 				if got != tt.output {

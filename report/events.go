@@ -8,6 +8,39 @@ import (
 // Event is one thing that happened during a run. The set of events is
 // closed: only the types of this package implement it, so Record can store
 // every event it is given.
+//
+// The runner records events in this order, each intent before the side
+// effect it announces and each result after it, so that a process killed
+// at any point leaves rows that say what was under way:
+//
+//	RunStarted
+//	  for each task, in order:
+//	    TaskStarted
+//	    MessageAdded (step 0: the prompt)
+//	    for each step, from 1:
+//	      StepStarted                 intent: the model is about to be asked
+//	      ModelAnswered               result: the answer (ends the model time)
+//	      MessageAdded                the answer
+//	      for each tool call, in the answer's order:
+//	        ToolCallStarted           intent: before the policy decides and the tool runs
+//	        ToolCallFinished          result
+//	      CommitStarted               intent: right before gitsafety's CommitStep
+//	      MessageAdded                the tool results, and any note
+//	      StepFinished                result: the commit, its files and lines
+//	    after the model's last answer, for each round and command:
+//	      CheckStarted, CheckFinished  a failed round: MessageAdded, more steps
+//	    TaskFinished
+//	    TaskRolledBack                when on_failure: rollback reset the branch
+//	    PushStarted, PushFinished     when the branch is pushed (and a PR opened)
+//	RunFinished
+//
+// A step that asks for no commit (no tool that can write ran) records no
+// CommitStarted; its StepFinished follows its tool results. A step whose
+// model call failed records StepFinished right after StepStarted. Model
+// time is StepStarted → ModelAnswered, tool time the sum of the tool
+// calls' own durations, commit time CommitStarted → StepFinished.
+// TaskRolledBack and the push events may also come after the task and the
+// run finished: `safe-coder rollback` and `safe-coder pr` record them later.
 type Event interface{ event() }
 
 // RunStarted opens a run. Tasks lists the tasks the run intends to run, in
@@ -24,6 +57,9 @@ type RunStarted struct {
 	// when HEAD was detached.
 	OriginalBranch string
 	Tasks          []string
+	// TaskFileData is the task file as the run read it, kept so a resumed
+	// run runs the same tasks; nil when the run has no file to keep.
+	TaskFileData []byte
 }
 
 // RunFinished closes a run with its final status and exit code.
@@ -33,7 +69,47 @@ type RunFinished struct {
 	Status     string
 	ExitCode   int
 	Error      string
+	// Reason says in one machine word what ended the run: one of the
+	// Reason constants, LimitReason(limit) or SignalReason(signal). ""
+	// leaves it to the report, which derives it from the status, the
+	// exit code and the tasks' limits (see Report.Run.TerminalReason).
+	Reason string
 }
+
+// Terminal reasons, as RunFinished.Reason takes them besides LimitReason
+// and SignalReason. They refine the run's status: the status says how the
+// run went, the reason what ended it.
+const (
+	// ReasonCompleted: every task ran to its end and succeeded.
+	ReasonCompleted = "completed"
+	// ReasonChecksFailed: the tasks ran to their end; checks still failed.
+	ReasonChecksFailed = "checks_failed"
+	// ReasonCancelled: the run was cancelled by something other than a
+	// signal it could name.
+	ReasonCancelled = "cancelled"
+	// ReasonProviderError: the model provider failed after retries.
+	ReasonProviderError = "provider_error"
+	// ReasonPolicyViolation: a command changed what no command may, or a
+	// step's content was refused; the run stopped for a human to look.
+	ReasonPolicyViolation = "policy_violation"
+	// ReasonRepoError: the repository or GitHub failed the run.
+	ReasonRepoError = "repo_error"
+	// ReasonError: anything else, such as an internal error.
+	ReasonError = "error"
+)
+
+// LimitReason is the terminal reason of a run stopped by a task's limit,
+// named as TaskFinished.Limit names it: "limit:max_steps".
+func LimitReason(limit string) string { return limitReasonPrefix + limit }
+
+// SignalReason is the terminal reason of a run stopped by a signal, named
+// as Unix names it: "cancelled:SIGTERM".
+func SignalReason(signal string) string { return signalReasonPrefix + signal }
+
+const (
+	limitReasonPrefix  = "limit:"
+	signalReasonPrefix = "cancelled:"
+)
 
 // TaskStarted opens a task of a started run.
 type TaskStarted struct {
@@ -98,14 +174,26 @@ type ModelAnswered struct {
 	Attempts int
 }
 
+// CommitStarted records the intent to commit a step's changes, right
+// before the commit is attempted; the step's StepFinished is its result.
+// Commit time runs from here to StepFinished.
+type CommitStarted struct {
+	RunID, Task string
+	Step        int
+	At          time.Time
+}
+
 // StepFinished closes a step. Commit is the step's commit, "" when the step
-// changed nothing; Files are the paths that commit touched.
+// changed nothing; Files are the paths that commit touched, and Insertions
+// and Deletions the lines it added and removed (gitsafety.Commit's).
 type StepFinished struct {
 	RunID, Task string
 	Step        int
 	FinishedAt  time.Time
 	Commit      string
 	Files       []string
+	Insertions  int
+	Deletions   int
 }
 
 // MessageAdded stores one message of a task's conversation. Step 0 holds
@@ -192,6 +280,46 @@ type TaskRolledBack struct {
 	From, To    string
 }
 
+// PushStarted records the intent to push a task's run branch, before the
+// push. A task may be pushed more than once (by the run, then by
+// `safe-coder pr`); each push is kept, and the report shows the last.
+type PushStarted struct {
+	RunID, Task string
+	At          time.Time
+	// Remote is the remote's name ("origin"), Branch the branch pushed,
+	// and Commit the tip pushed.
+	Remote, Branch, Commit string
+}
+
+// Push results, as PushFinished.Result takes them.
+const (
+	PushPushed   = "pushed"
+	PushUpToDate = "up_to_date"
+	PushRejected = "rejected"
+	PushFailed   = "failed"
+)
+
+// PushFinished records how the task's last push ended: Result is one of
+// PushPushed, PushUpToDate (the remote had the commit already),
+// PushRejected (the remote refused it) or PushFailed (it could not be
+// done), and Error says why for the last two. PR is the pull request the
+// push opened or updated; nil when none was asked for or it failed.
+type PushFinished struct {
+	RunID, Task string
+	At          time.Time
+	Result      string
+	Error       string
+	PR          *PullRequest
+}
+
+// PullRequest identifies a pull request on the forge: its number, its web
+// URL and its state as the forge reports it (open, draft, closed, merged).
+type PullRequest struct {
+	Number int
+	URL    string
+	State  string
+}
+
 // Usage counts the tokens of one model turn. InputTokens excludes cached
 // tokens, which are counted in CacheReadTokens and CacheWriteTokens.
 type Usage struct {
@@ -211,3 +339,25 @@ func (ToolCallFinished) event() {}
 func (CheckStarted) event()     {}
 func (CheckFinished) event()    {}
 func (TaskRolledBack) event()   {}
+func (CommitStarted) event()    {}
+func (PushStarted) event()      {}
+func (PushFinished) event()     {}
+func (RunResumed) event()       {}
+func (TaskResumed) event()      {}
+
+// RunResumed takes a run up again (safe-coder resume): a run recorded as
+// finished (cancelled by a signal) is open again until its next
+// RunFinished; a run that died unfinished just counts the resume.
+type RunResumed struct {
+	RunID string
+	At    time.Time
+}
+
+// TaskResumed takes a started task up again within a resumed run. Reopened
+// says that the task had been recorded as finished (cancelled): its end is
+// cleared until its next TaskFinished.
+type TaskResumed struct {
+	RunID, Task string
+	At          time.Time
+	Reopened    bool
+}

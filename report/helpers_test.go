@@ -1,10 +1,14 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // t0 is the fixed start of every synthetic run, so reports need no
@@ -37,6 +41,45 @@ func openStore(t *testing.T) (*Store, string) {
 		}
 	})
 	return s, path
+}
+
+// buildReport builds the report of run id and checks that its JSON
+// conforms to schema.json, so every report a test looks at is one the
+// schema accepts.
+func buildReport(t *testing.T, s *Store, id string) *Report {
+	t.Helper()
+	r, err := s.Report(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Report(%s): %v", id, err)
+	}
+	checkSchema(t, r)
+	return r
+}
+
+// compiledSchema compiles schema.json once for the whole test binary:
+// the tests validate hundreds of reports, and ValidateJSON, which
+// compiles it on every call, is tested on its own.
+var compiledSchema = sync.OnceValues(compileSchema)
+
+// checkSchema fails the test when r's JSON does not conform to
+// schema.json.
+func checkSchema(t *testing.T, r *Report) {
+	t.Helper()
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	sch, err := compiledSchema()
+	if err != nil {
+		t.Fatalf("compile schema: %v", err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		t.Fatalf("parse report: %v", err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Fatalf("report of %s does not match its schema: %v", r.Run.ID, err)
+	}
 }
 
 func record(t *testing.T, s *Store, events ...Event) {
@@ -125,9 +168,10 @@ func fullRun() []Event {
 	add(toolCall(run, "fix-vet", 1, 1, "read_file", OutcomeOK, "", at(3*time.Second))...)
 	add(toolCall(run, "fix-vet", 1, 2, "read_file", OutcomeOK, "", at(3*time.Second+200*time.Millisecond))...)
 	add(toolCall(run, "fix-vet", 1, 3, "write_file", OutcomeOK, "", at(3*time.Second+400*time.Millisecond))...)
-	add(MessageAdded{RunID: run, Task: "fix-vet", Step: 1, At: at(3*time.Second + 220*time.Millisecond), Role: "user", Content: message("user", "results")},
+	add(CommitStarted{RunID: run, Task: "fix-vet", Step: 1, At: at(3*time.Second + 200*time.Millisecond)},
+		MessageAdded{RunID: run, Task: "fix-vet", Step: 1, At: at(3*time.Second + 220*time.Millisecond), Role: "user", Content: message("user", "results")},
 		StepFinished{RunID: run, Task: "fix-vet", Step: 1, FinishedAt: at(3*time.Second + 234*time.Millisecond),
-			Commit: sha('b'), Files: []string{"greet.go"}},
+			Commit: sha('b'), Files: []string{"greet.go"}, Insertions: 12, Deletions: 3},
 		StepStarted{RunID: run, Task: "fix-vet", Step: 2, StartedAt: at(4 * time.Second)},
 		MessageAdded{RunID: run, Task: "fix-vet", Step: 2, At: at(5 * time.Second), Role: "assistant", Content: message("assistant", "Testing.")},
 		ModelAnswered{RunID: run, Task: "fix-vet", Step: 2, At: at(5 * time.Second), StopReason: "tool_use",
@@ -135,9 +179,10 @@ func fullRun() []Event {
 			CostUSD: usd(0.0024), Attempts: 3})
 	add(toolCall(run, "fix-vet", 2, 1, "bash", OutcomeDenied, "approval default: no allow rule matches bash(rm -rf build)", at(5*time.Second))...)
 	add(toolCall(run, "fix-vet", 2, 2, "edit_file", OutcomeOK, "", at(5*time.Second+200*time.Millisecond))...)
-	add(MessageAdded{RunID: run, Task: "fix-vet", Step: 2, At: at(6 * time.Second), Role: "user", Content: message("user", "results")},
+	add(CommitStarted{RunID: run, Task: "fix-vet", Step: 2, At: at(2*time.Minute + 9*time.Second + 500*time.Millisecond)},
+		MessageAdded{RunID: run, Task: "fix-vet", Step: 2, At: at(2*time.Minute + 9*time.Second + 600*time.Millisecond), Role: "user", Content: message("user", "results")},
 		StepFinished{RunID: run, Task: "fix-vet", Step: 2, FinishedAt: at(2*time.Minute + 10*time.Second),
-			Commit: sha('c'), Files: []string{"greet.go", "greet_test.go"}},
+			Commit: sha('c'), Files: []string{"greet.go", "greet_test.go"}, Insertions: 20, Deletions: 1},
 		StepStarted{RunID: run, Task: "fix-vet", Step: 3, StartedAt: at(2*time.Minute + 11*time.Second + 150*time.Millisecond)},
 		MessageAdded{RunID: run, Task: "fix-vet", Step: 3, At: at(2*time.Minute + 12*time.Second), Role: "assistant", Content: message("assistant", "Done.")},
 		ModelAnswered{RunID: run, Task: "fix-vet", Step: 3, At: at(2*time.Minute + 12*time.Second), StopReason: "end_turn",
@@ -149,6 +194,7 @@ func fullRun() []Event {
 		"ok  \texample.com/greet\t0.012s\n")...)
 	add(TaskFinished{RunID: run, Task: "fix-vet", FinishedAt: at(3*time.Minute + 5*time.Second), Status: "succeeded",
 		HeadCommit: sha('c'), FinalMessage: "Fixed the printf verb in greet.go | added a test.\n\nAll tests pass."})
+	add(pushEvents(run, "fix-vet")...)
 
 	// changelog: started from a snapshot; one write, then the checks fail,
 	// the model answers again without fixing them, the second round fails
@@ -162,9 +208,10 @@ func fullRun() []Event {
 		ModelAnswered{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 8*time.Second), StopReason: "tool_use",
 			Usage: Usage{InputTokens: 900, OutputTokens: 400}, RequestID: "req_4", Attempts: 1})
 	add(toolCall(run, "changelog", 1, 1, "write_file", OutcomeOK, "", at(3*time.Minute+8*time.Second))...)
-	add(MessageAdded{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 9*time.Second), Role: "user", Content: message("user", "results")},
+	add(CommitStarted{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 9*time.Second + 200*time.Millisecond)},
+		MessageAdded{RunID: run, Task: "changelog", Step: 1, At: at(3*time.Minute + 9*time.Second + 300*time.Millisecond), Role: "user", Content: message("user", "results")},
 		StepFinished{RunID: run, Task: "changelog", Step: 1, FinishedAt: at(3*time.Minute + 9*time.Second + 500*time.Millisecond),
-			Commit: sha('e'), Files: []string{"CHANGELOG.md"}},
+			Commit: sha('e'), Files: []string{"CHANGELOG.md"}, Insertions: 5},
 		StepStarted{RunID: run, Task: "changelog", Step: 2, StartedAt: at(3*time.Minute + 10*time.Second)},
 		MessageAdded{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 11*time.Second), Role: "assistant", Content: message("assistant", "Done.")},
 		ModelAnswered{RunID: run, Task: "changelog", Step: 2, At: at(3*time.Minute + 11*time.Second), StopReason: "end_turn",
@@ -208,6 +255,16 @@ func fullRun() []Event {
 			HeadCommit: sha('d'), Limit: LimitMaxCostUSD, Error: "limit reached: max_cost_usd 0.02: spent $0.0200"})
 
 	add(RunFinished{RunID: run, FinishedAt: at(3*time.Minute + 40*time.Second), Status: "checks_failed", ExitCode: 1,
-		Error: "2 of 4 tasks did not succeed: changelog (checks_failed), bump (limit_reached)"})
+		Reason: ReasonChecksFailed, Error: "2 of 4 tasks did not succeed: changelog (checks_failed), bump (limit_reached)"})
 	return evs
+}
+
+// pushEvents pushes task's branch to origin and opens pull request #42.
+func pushEvents(run, task string) []Event {
+	return []Event{
+		PushStarted{RunID: run, Task: task, At: at(3*time.Minute + 5*time.Second + 100*time.Millisecond),
+			Remote: "origin", Branch: "safe-coder/" + task + "-" + run, Commit: sha('c')},
+		PushFinished{RunID: run, Task: task, At: at(3*time.Minute + 5*time.Second + 900*time.Millisecond), Result: PushPushed,
+			PR: &PullRequest{Number: 42, URL: "https://github.com/example/greet/pull/42", State: "draft"}},
+	}
 }

@@ -15,9 +15,10 @@ const finalMessageLimit = 2000
 const shortSHALen = 12
 
 // Markdown renders the report for people: a title, a summary table with a
-// row per task, and a section per task with its steps. The output depends
-// on the report alone, so rendering the same run twice gives the same
-// bytes.
+// row per task, and a section per task with its diffstat, its steps (a
+// table, and a Mermaid gantt chart of model, tool and commit time that
+// GitHub draws), denials, checks and pull request. The output depends on
+// the report alone, so rendering the same run twice gives the same bytes.
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# safe-coder run %s: %s\n\n", inline(r.Run.ID), inline(r.Run.Status))
@@ -32,7 +33,11 @@ func (r *Report) Markdown() string {
 func writeRunLines(b *strings.Builder, r *Report) {
 	run := []string{"started " + orDash(r.Run.StartedAt)}
 	if r.Run.FinishedAt != "" {
-		run = append(run, "took "+humanDuration(r.Run.DurationMS), fmt.Sprintf("exit code %d", r.Run.ExitCode))
+		exit := fmt.Sprintf("exit code %d", r.Run.ExitCode)
+		if r.Run.TerminalReason != "" {
+			exit += " (" + code(r.Run.TerminalReason) + ")"
+		}
+		run = append(run, "took "+humanDuration(r.Run.DurationMS), exit)
 	}
 	if r.Run.Version != "" {
 		run = append(run, "safe-coder "+inline(r.Run.Version))
@@ -52,12 +57,29 @@ func writeRunLines(b *strings.Builder, r *Report) {
 		repo = append(repo, "detached HEAD")
 	}
 	b.WriteString(capitalize(strings.Join(repo, " · ")) + "\n\n")
+	if r.Repo.RunBranch != "" {
+		line := []string{"run branch " + code(r.Repo.RunBranch)}
+		if r.Repo.Head != "" {
+			line = append(line, "head "+code(short(r.Repo.Head)))
+		}
+		if r.Repo.Snapshot != "" {
+			line = append(line, "snapshot "+code(short(r.Repo.Snapshot)))
+		}
+		b.WriteString(capitalize(strings.Join(line, " · ")) + "\n\n")
+	}
+	if r.Run.FinishedAt == "" {
+		b.WriteString(notFinished + "\n\n")
+	}
 	writeError(b, r.Run.Error)
 }
 
+// notFinished explains a run without an end: the store cannot tell a run
+// that is still going from one whose process died.
+const notFinished = "Not finished: the run is still going, or its process was killed before it could record its end."
+
 func writeSummary(b *strings.Builder, r *Report) {
-	b.WriteString("| task | status | steps | tool calls | denials | tokens in / out | cost | commits | files | duration |\n")
-	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| task | status | steps | tool calls | denials | tokens in / out | cost | commits | files | lines | duration |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, t := range r.Tasks {
 		writeStatsRow(b, t.Name, t.Status, t.Stats, taskDuration(&t))
 	}
@@ -74,7 +96,7 @@ func writeSummary(b *strings.Builder, r *Report) {
 func writeStatsRow(b *strings.Builder, name, status string, s Stats, duration string) {
 	tableRow(b, name, status,
 		fmt.Sprint(s.Steps), fmt.Sprint(s.ToolCallsTotal), fmt.Sprint(s.Denials),
-		tokens(s.Tokens), cost(s.CostUSD), fmt.Sprint(s.Commits), fmt.Sprint(s.FilesChanged), duration)
+		tokens(s.Tokens), cost(s.CostUSD), fmt.Sprint(s.Commits), fmt.Sprint(s.FilesChanged), lineCounts(s.Insertions, s.Deletions), duration)
 }
 
 func writeTask(b *strings.Builder, t *TaskReport) {
@@ -114,17 +136,20 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 		b.WriteString(capitalize(strings.Join(refs, " · ")) + "\n\n")
 	}
 	writeRollback(b, t.Rollback)
+	b.WriteString(diffstat(t.Stats) + "\n\n")
+	writePush(b, t)
 
 	if len(t.Steps) > 0 {
-		b.WriteString("| step | tools | commit | tokens in / out | cost | duration |\n")
-		b.WriteString("| ---: | --- | --- | ---: | ---: | ---: |\n")
+		b.WriteString("| step | tools | commit | lines | model · tools · commit | tokens in / out | cost | duration |\n")
+		b.WriteString("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, s := range t.Steps {
-			tools, commit := "—", "—"
+			tools, commit, lines := "—", "—", "—"
 			if len(s.Tools) > 0 {
 				tools = toolList(s.Tools)
 			}
 			if s.Commit != "" {
 				commit = code(short(s.Commit))
+				lines = lineCounts(s.Insertions, s.Deletions)
 			}
 			used := tokens(s.Tokens)
 			if s.Attempts > 1 {
@@ -132,9 +157,10 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 				// and not worth a word.
 				used += fmt.Sprintf(" · %d attempts", s.Attempts)
 			}
-			tableRow(b, fmt.Sprint(s.Step), tools, commit, used, cost(s.CostUSD), humanDuration(s.DurationMS))
+			tableRow(b, fmt.Sprint(s.Step), tools, commit, lines, stepTimes(s), used, cost(s.CostUSD), humanDuration(s.DurationMS))
 		}
 		b.WriteString("\n")
+		writeGantt(b, t)
 	}
 
 	fmt.Fprintf(b, "Tool calls: %s\n\n", toolCallsLine(t.Stats))
@@ -213,6 +239,31 @@ func countList(names []string, counts map[string]int) string {
 }
 
 func tokens(t Tokens) string { return fmt.Sprintf("%d / %d", t.Input, t.Output) }
+
+// lineCounts prints lines added and removed as a diffstat does, with a
+// true minus sign: +12 −3.
+func lineCounts(ins, del int) string { return fmt.Sprintf("+%d −%d", ins, del) }
+
+// diffstat sums up what a task's commits changed: "+12 −3 in 4 files".
+func diffstat(s Stats) string {
+	if s.FilesChanged == 0 {
+		return "No files changed."
+	}
+	return lineCounts(s.Insertions, s.Deletions) + " in " + plural(s.FilesChanged, "file")
+}
+
+// plural counts a noun: "1 file", "4 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// stepTimes prints where a step's time went: model · tools · commit.
+func stepTimes(s StepReport) string {
+	return humanDuration(s.ModelMS) + " · " + humanDuration(s.ToolsMS) + " · " + humanDuration(s.CommitMS)
+}
 
 // cost prints US dollars to the hundredth of a cent, "—" when unknown. A
 // cost too small to show is not printed as $0.0000, which would read as

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -14,7 +15,8 @@ import (
 // finished — the run for a task, the task for a step, message or check,
 // the step for a tool call or model answer — and a Finished event needs
 // its subject started and not yet finished. A TaskRolledBack needs its
-// task started, finished or not. Violations return ErrNotStarted,
+// task started, finished or not, and so does a PushStarted; a PushFinished
+// needs its task's last push unfinished. Violations return ErrNotStarted,
 // ErrFinished or ErrDuplicate; a missing required field returns
 // ErrInvalidEvent. A refused event changes nothing.
 func (s *Store) Record(ctx context.Context, ev Event) error {
@@ -46,6 +48,16 @@ func (s *Store) Record(ctx context.Context, ev Event) error {
 		fn = func(tx *sql.Tx) error { return recordCheckFinished(ctx, tx, e) }
 	case TaskRolledBack:
 		fn = func(tx *sql.Tx) error { return recordTaskRolledBack(ctx, tx, e) }
+	case CommitStarted:
+		fn = func(tx *sql.Tx) error { return recordCommitStarted(ctx, tx, e) }
+	case PushStarted:
+		fn = func(tx *sql.Tx) error { return recordPushStarted(ctx, tx, e) }
+	case PushFinished:
+		fn = func(tx *sql.Tx) error { return recordPushFinished(ctx, tx, e) }
+	case RunResumed:
+		fn = func(tx *sql.Tx) error { return recordRunResumed(ctx, tx, e) }
+	case TaskResumed:
+		fn = func(tx *sql.Tx) error { return recordTaskResumed(ctx, tx, e) }
 	default:
 		// Only a nil Event or a pointer to an event type gets here.
 		return fmt.Errorf("record %T: %w: events are passed by value", ev, ErrInvalidEvent)
@@ -76,9 +88,9 @@ func recordRunStarted(ctx context.Context, tx *sql.Tx, e RunStarted) error {
 		return fmt.Errorf("run %q: %w", e.RunID, ErrDuplicate)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO runs
-		(id, started_at, repo_root, task_file, version, base_commit, original_branch)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.RunID, ms(e.StartedAt), e.RepoRoot, e.TaskFile, e.Version, e.BaseCommit, e.OriginalBranch); err != nil {
+		(id, started_at, repo_root, task_file, version, base_commit, original_branch, task_file_data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.RunID, ms(e.StartedAt), e.RepoRoot, e.TaskFile, e.Version, e.BaseCommit, e.OriginalBranch, e.TaskFileData); err != nil {
 		return fmt.Errorf("insert run %q: %w", e.RunID, err)
 	}
 	for i, name := range e.Tasks {
@@ -91,7 +103,8 @@ func recordRunStarted(ctx context.Context, tx *sql.Tx, e RunStarted) error {
 }
 
 func recordRunFinished(ctx context.Context, tx *sql.Tx, e RunFinished) error {
-	if err := validate(text("run id", e.RunID), text("status", e.Status), when("finished_at", e.FinishedAt)); err != nil {
+	if err := validate(text("run id", e.RunID), text("status", e.Status), when("finished_at", e.FinishedAt),
+		reason(e.Reason)); err != nil {
 		return err
 	}
 	finished, found, err := runFinished(ctx, tx, e.RunID)
@@ -103,8 +116,8 @@ func recordRunFinished(ctx context.Context, tx *sql.Tx, e RunFinished) error {
 	case finished:
 		return fmt.Errorf("run %q: %w", e.RunID, ErrFinished)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, error = ?
-		WHERE id = ?`, ms(e.FinishedAt), e.Status, e.ExitCode, e.Error, e.RunID)
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, error = ?,
+		terminal_reason = ? WHERE id = ?`, ms(e.FinishedAt), e.Status, e.ExitCode, e.Error, e.Reason, e.RunID)
 	if err != nil {
 		return fmt.Errorf("update run %q: %w", e.RunID, err)
 	}
@@ -227,15 +240,19 @@ func recordModelAnswered(ctx context.Context, tx *sql.Tx, e ModelAnswered) error
 }
 
 func recordStepFinished(ctx context.Context, tx *sql.Tx, e StepFinished) error {
-	if err := validate(text("run id", e.RunID), text("task", e.Task), positive("step", e.Step), when("finished_at", e.FinishedAt)); err != nil {
+	if err := validate(text("run id", e.RunID), text("task", e.Task), positive("step", e.Step), when("finished_at", e.FinishedAt),
+		notNegative("insertions", e.Insertions), notNegative("deletions", e.Deletions)); err != nil {
 		return err
+	}
+	if e.Commit == "" && (e.Insertions != 0 || e.Deletions != 0 || len(e.Files) != 0) {
+		return fmt.Errorf("%w: a step without a commit has no files and no lines", ErrInvalidEvent)
 	}
 	stepID, err := openStep(ctx, tx, e.RunID, e.Task, e.Step)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE steps SET finished_at = ?, commit_sha = ? WHERE id = ?`,
-		ms(e.FinishedAt), e.Commit, stepID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE steps SET finished_at = ?, commit_sha = ?, insertions = ?, deletions = ?
+		WHERE id = ?`, ms(e.FinishedAt), e.Commit, e.Insertions, e.Deletions, stepID); err != nil {
 		return fmt.Errorf("update step %d of task %q: %w", e.Step, e.Task, err)
 	}
 	for i, p := range e.Files {
@@ -243,6 +260,27 @@ func recordStepFinished(ctx context.Context, tx *sql.Tx, e StepFinished) error {
 			stepID, i, p); err != nil {
 			return fmt.Errorf("insert file %q of step %d of task %q: %w", p, e.Step, e.Task, err)
 		}
+	}
+	return nil
+}
+
+func recordCommitStarted(ctx context.Context, tx *sql.Tx, e CommitStarted) error {
+	if err := validate(text("run id", e.RunID), text("task", e.Task), positive("step", e.Step), when("at", e.At)); err != nil {
+		return err
+	}
+	stepID, err := openStep(ctx, tx, e.RunID, e.Task, e.Step)
+	if err != nil {
+		return err
+	}
+	var started sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT commit_started_at FROM steps WHERE id = ?`, stepID).Scan(&started); err != nil {
+		return fmt.Errorf("read step %d of task %q: %w", e.Step, e.Task, err)
+	}
+	if started.Valid {
+		return fmt.Errorf("commit of step %d of task %q: %w", e.Step, e.Task, ErrDuplicate)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE steps SET commit_started_at = ? WHERE id = ?`, ms(e.At), stepID); err != nil {
+		return fmt.Errorf("update step %d of task %q: %w", e.Step, e.Task, err)
 	}
 	return nil
 }
@@ -352,9 +390,51 @@ func when(field string, t time.Time) error {
 	return nil
 }
 
+func notNegative(field string, n int) error {
+	if n < 0 {
+		return fmt.Errorf("%w: %s is %d, want 0 or more", ErrInvalidEvent, field, n)
+	}
+	return nil
+}
+
 func positive(field string, n int) error {
 	if n < 1 {
 		return fmt.Errorf("%w: %s is %d, want 1 or more", ErrInvalidEvent, field, n)
 	}
 	return nil
+}
+
+// reason checks a RunFinished.Reason: "" (left to the report), one of the
+// Reason constants, a LimitReason of a known limit or a SignalReason.
+func reason(r string) error {
+	switch r {
+	case "", ReasonCompleted, ReasonChecksFailed, ReasonCancelled, ReasonProviderError,
+		ReasonPolicyViolation, ReasonRepoError, ReasonError:
+		return nil
+	}
+	if limit, ok := strings.CutPrefix(r, limitReasonPrefix); ok {
+		switch limit {
+		case LimitMaxSteps, LimitMaxTokens, LimitMaxCostUSD, LimitTimeout:
+			return nil
+		}
+	}
+	if sig, ok := strings.CutPrefix(r, signalReasonPrefix); ok && isSignalName(sig) {
+		return nil
+	}
+	return fmt.Errorf("%w: terminal reason %q is not a known reason, limit:<limit> or cancelled:<SIGNAL>", ErrInvalidEvent, r)
+}
+
+// isSignalName reports whether s has the form SignalReason's argument
+// takes: SIGTERM, SIGHUP, SIGRTMIN1.
+func isSignalName(s string) bool {
+	rest, ok := strings.CutPrefix(s, "SIG")
+	if !ok || rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }

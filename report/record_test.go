@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -30,6 +31,9 @@ var (
 	evCheckStarted = CheckStarted{RunID: rid, Task: task, Round: 1, Seq: 1, Command: "go test ./...", StartedAt: at(5 * time.Second)}
 	evCheckPassed  = CheckFinished{RunID: rid, Task: task, Round: 1, Seq: 1, FinishedAt: at(6 * time.Second), Passed: true}
 	evRolledBack   = TaskRolledBack{RunID: rid, Task: task, At: at(2 * time.Minute), BackupRef: "refs/safe-coder/backup/x", From: sha('b'), To: sha('a')}
+	evCommit       = CommitStarted{RunID: rid, Task: task, Step: 1, At: at(3500 * time.Millisecond)}
+	evPushStarted  = PushStarted{RunID: rid, Task: task, At: at(3 * time.Minute), Remote: "origin", Branch: "safe-coder/fix", Commit: sha('b')}
+	evPushed       = PushFinished{RunID: rid, Task: task, At: at(3*time.Minute + time.Second), Result: PushPushed}
 )
 
 func TestRecordRefusesOutOfOrderEvents(t *testing.T) {
@@ -77,6 +81,14 @@ func TestRecordRefusesOutOfOrderEvents(t *testing.T) {
 			TaskRolledBack{RunID: rid, Task: "planned", At: t0, BackupRef: "refs/x", From: sha('b'), To: sha('a')}, ErrNotStarted},
 		{"unknown task rolled back", []Event{evRunStarted},
 			TaskRolledBack{RunID: rid, Task: "ghost", At: t0, BackupRef: "refs/x", From: sha('b'), To: sha('a')}, ErrNotStarted},
+		{"commit of a step never started", []Event{evRunStarted, evTaskStarted}, evCommit, ErrNotStarted},
+		{"commit started twice", []Event{evRunStarted, evTaskStarted, evStepStarted, evCommit}, evCommit, ErrDuplicate},
+		{"commit after its step finished", []Event{evRunStarted, evTaskStarted, evStepStarted, evStepFinished}, evCommit, ErrFinished},
+		{"planned task pushed, never started", []Event{evRunStarted},
+			PushStarted{RunID: rid, Task: "planned", At: t0, Remote: "origin", Branch: "b", Commit: sha('b')}, ErrNotStarted},
+		{"push of an unknown run", nil, evPushStarted, ErrNotStarted},
+		{"push finished, never started", []Event{evRunStarted, evTaskStarted}, evPushed, ErrNotStarted},
+		{"push finished twice", []Event{evRunStarted, evTaskStarted, evPushStarted, evPushed}, evPushed, ErrFinished},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +110,7 @@ func TestRecordRefusesOutOfOrderEvents(t *testing.T) {
 func TestRecordRefusesInvalidEvents(t *testing.T) {
 	t.Parallel()
 	started := []Event{evRunStarted, evTaskStarted, evStepStarted, evCallStarted,
-		CheckStarted{RunID: rid, Task: task, Round: 1, Seq: 1, Command: "make", StartedAt: t0}}
+		CheckStarted{RunID: rid, Task: task, Round: 1, Seq: 1, Command: "make", StartedAt: t0}, evPushStarted}
 	tests := []struct {
 		name string
 		ev   Event
@@ -137,6 +149,31 @@ func TestRecordRefusesInvalidEvents(t *testing.T) {
 		{"rollback without from", TaskRolledBack{RunID: rid, Task: task, At: t0, BackupRef: "refs/x", To: sha('a')}},
 		{"rollback without to", TaskRolledBack{RunID: rid, Task: task, At: t0, BackupRef: "refs/x", From: sha('b')}},
 		{"rollback without time", TaskRolledBack{RunID: rid, Task: task, BackupRef: "refs/x", From: sha('b'), To: sha('a')}},
+		{"commit of step zero", CommitStarted{RunID: rid, Task: task, At: t0}},
+		{"commit without time", CommitStarted{RunID: rid, Task: task, Step: 1}},
+		{"negative insertions", StepFinished{RunID: rid, Task: task, Step: 1, FinishedAt: t0, Commit: sha('b'), Insertions: -1}},
+		{"negative deletions", StepFinished{RunID: rid, Task: task, Step: 1, FinishedAt: t0, Commit: sha('b'), Deletions: -2}},
+		{"lines without a commit", StepFinished{RunID: rid, Task: task, Step: 1, FinishedAt: t0, Insertions: 3}},
+		{"files without a commit", StepFinished{RunID: rid, Task: task, Step: 1, FinishedAt: t0, Files: []string{"a.go"}}},
+		{"unknown terminal reason", RunFinished{RunID: rid, FinishedAt: t0, Status: "error", Reason: "bored"}},
+		{"unknown limit reason", RunFinished{RunID: rid, FinishedAt: t0, Status: "limit_reached", Reason: LimitReason("max_money")}},
+		{"signal in lower case", RunFinished{RunID: rid, FinishedAt: t0, Status: "cancelled", Reason: SignalReason("sigterm")}},
+		{"signal without a name", RunFinished{RunID: rid, FinishedAt: t0, Status: "cancelled", Reason: SignalReason("SIG")}},
+		{"push without remote", PushStarted{RunID: rid, Task: task, At: t0, Branch: "b", Commit: sha('b')}},
+		{"push without branch", PushStarted{RunID: rid, Task: task, At: t0, Remote: "origin", Commit: sha('b')}},
+		{"push without commit", PushStarted{RunID: rid, Task: task, At: t0, Remote: "origin", Branch: "b"}},
+		{"push without time", PushStarted{RunID: rid, Task: task, Remote: "origin", Branch: "b", Commit: sha('b')}},
+		{"unknown push result", PushFinished{RunID: rid, Task: task, At: t0, Result: "sent"}},
+		{"pushed with an error", PushFinished{RunID: rid, Task: task, At: t0, Result: PushPushed, Error: "boom"}},
+		{"rejected without an error", PushFinished{RunID: rid, Task: task, At: t0, Result: PushRejected}},
+		{"failed push with a pull request", PushFinished{RunID: rid, Task: task, At: t0, Result: PushFailed, Error: "no network",
+			PR: &PullRequest{Number: 1, URL: "https://example.invalid/pr/1", State: "open"}}},
+		{"pull request number zero", PushFinished{RunID: rid, Task: task, At: t0, Result: PushPushed,
+			PR: &PullRequest{URL: "https://example.invalid/pr/1", State: "open"}}},
+		{"pull request without URL", PushFinished{RunID: rid, Task: task, At: t0, Result: PushPushed,
+			PR: &PullRequest{Number: 1, State: "open"}}},
+		{"pull request without state", PushFinished{RunID: rid, Task: task, At: t0, Result: PushPushed,
+			PR: &PullRequest{Number: 1, URL: "https://example.invalid/pr/1"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,6 +269,67 @@ func TestRecordAcceptsLegalOrders(t *testing.T) {
 			},
 		},
 		{
+			"pushed after the task and the run finished; a push left unfinished stays, the next is new",
+			[]Event{evRunStarted, evTaskStarted, evTaskFinished, evRunFinished, evPushStarted,
+				PushStarted{RunID: rid, Task: task, At: at(4 * time.Minute), Remote: "origin", Branch: "safe-coder/fix", Commit: sha('c')},
+				PushFinished{RunID: rid, Task: task, At: at(4*time.Minute + time.Second), Result: PushUpToDate,
+					PR: &PullRequest{Number: 7, URL: "https://example.invalid/pr/7", State: "open"}},
+				PushStarted{RunID: rid, Task: task, At: at(5 * time.Minute), Remote: "origin", Branch: "safe-coder/fix", Commit: sha('d')},
+				PushFinished{RunID: rid, Task: task, At: at(5*time.Minute + time.Second), Result: PushRejected, Error: "non-fast-forward"}},
+			func(t *testing.T, r *Report) {
+				want := &PushInfo{Remote: "origin", Branch: "safe-coder/fix", Commit: sha('d'), StartedAt: "2026-11-26T23:16:31Z",
+					FinishedAt: "2026-11-26T23:16:32Z", Result: PushRejected, Error: "non-fast-forward"}
+				if got := r.Tasks[0].Push; !reflect.DeepEqual(got, want) {
+					t.Errorf("push = %+v, want the last one %+v", got, want)
+				}
+				// The rejected push opened nothing; the earlier pull
+				// request is still there.
+				if got := r.Tasks[0].PR; got == nil || got.Number != 7 {
+					t.Errorf("pr = %+v, want #7", got)
+				}
+			},
+		},
+		{
+			"a push whose process died reports no result",
+			[]Event{evRunStarted, evTaskStarted, evTaskFinished, evPushStarted},
+			func(t *testing.T, r *Report) {
+				if p := r.Tasks[0].Push; p == nil || p.Result != "" || p.FinishedAt != "" || r.Tasks[0].PR != nil {
+					t.Errorf("push = %+v, pr = %+v; want an unfinished push and no pull request", p, r.Tasks[0].PR)
+				}
+			},
+		},
+		{
+			"commit time runs from CommitStarted to StepFinished; lines are kept",
+			[]Event{evRunStarted, evTaskStarted, evStepStarted, evAnswered, evCommit,
+				StepFinished{RunID: rid, Task: task, Step: 1, FinishedAt: at(4 * time.Second), Commit: sha('b'),
+					Files: []string{"a.go"}, Insertions: 9, Deletions: 4}},
+			func(t *testing.T, r *Report) {
+				st := r.Tasks[0].Steps[0]
+				if st.ModelMS != 1000 || st.CommitMS != 500 || st.Insertions != 9 || st.Deletions != 4 {
+					t.Errorf("step = %+v, want model 1000 ms, commit 500 ms, +9 -4", st)
+				}
+			},
+		},
+		{
+			"a killed commit has no commit time",
+			[]Event{evRunStarted, evTaskStarted, evStepStarted, evAnswered, evCommit},
+			func(t *testing.T, r *Report) {
+				if st := r.Tasks[0].Steps[0]; st.CommitMS != 0 || st.DurationMS != 0 {
+					t.Errorf("step = %+v, want no commit time and no duration", st)
+				}
+			},
+		},
+		{
+			"a signal reason is kept as recorded",
+			[]Event{evRunStarted, RunFinished{RunID: rid, FinishedAt: at(time.Minute), Status: "cancelled", ExitCode: 129,
+				Reason: SignalReason("SIGHUP")}},
+			func(t *testing.T, r *Report) {
+				if r.Run.TerminalReason != "cancelled:SIGHUP" {
+					t.Errorf("terminal reason = %q, want cancelled:SIGHUP", r.Run.TerminalReason)
+				}
+			},
+		},
+		{
 			"finish before start on the clock gives duration 0",
 			[]Event{evRunStarted, RunFinished{RunID: rid, FinishedAt: t0.Add(-time.Second), Status: "error", ExitCode: 1}},
 			func(t *testing.T, r *Report) {
@@ -246,10 +344,7 @@ func TestRecordAcceptsLegalOrders(t *testing.T) {
 			t.Parallel()
 			s, _ := openStore(t)
 			record(t, s, tt.events...)
-			r, err := s.Report(t.Context(), rid)
-			if err != nil {
-				t.Fatalf("Report: %v", err)
-			}
+			r := buildReport(t, s, rid)
 			tt.check(t, r)
 		})
 	}
@@ -329,7 +424,7 @@ func TestRecordStoresEventFields(t *testing.T) {
 func snapshot(t *testing.T, s *Store) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	for _, table := range []string{"runs", "tasks", "steps", "step_files", "messages", "tool_calls", "checks", "rollbacks"} {
+	for _, table := range []string{"runs", "tasks", "steps", "step_files", "messages", "tool_calls", "checks", "rollbacks", "pushes"} {
 		var n int
 		if err := s.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
 			t.Fatalf("count %s: %v", table, err)
@@ -343,6 +438,7 @@ func snapshot(t *testing.T, s *Store) []byte {
 	if err != nil {
 		t.Fatalf("Report: %v", err)
 	}
+	checkSchema(t, r)
 	js, err := r.JSON()
 	if err != nil {
 		t.Fatalf("JSON: %v", err)

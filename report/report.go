@@ -36,15 +36,20 @@ type Report struct {
 
 // RunInfo describes the run as a whole.
 type RunInfo struct {
-	ID         string `json:"id"`
-	Status     string `json:"status"`
-	ExitCode   int    `json:"exit_code"`
-	StartedAt  string `json:"started_at"`
-	FinishedAt string `json:"finished_at"`
-	DurationMS int64  `json:"duration_ms"`
-	TaskFile   string `json:"task_file"`
-	Version    string `json:"version"`
-	Error      string `json:"error"`
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	ExitCode int    `json:"exit_code"`
+	// TerminalReason says in one machine word what ended the run
+	// ("completed", "limit:max_steps", "cancelled:SIGTERM", …): the one
+	// the runner recorded, or else one derived from the status, the exit
+	// code and the tasks' limits. "" while the run has not finished.
+	TerminalReason string `json:"terminal_reason"`
+	StartedAt      string `json:"started_at"`
+	FinishedAt     string `json:"finished_at"`
+	DurationMS     int64  `json:"duration_ms"`
+	TaskFile       string `json:"task_file"`
+	Version        string `json:"version"`
+	Error          string `json:"error"`
 }
 
 // RepoInfo describes the repository the run worked on.
@@ -53,6 +58,18 @@ type RepoInfo struct {
 	BaseCommit string `json:"base_commit"`
 	// OriginalBranch is "" when HEAD was detached.
 	OriginalBranch string `json:"original_branch"`
+	// RunBranch is the branch of the task that started last: the one the
+	// run left checked out (unless git.return took the user back). Each
+	// task has its own branch; tasks[].branch names them all.
+	RunBranch string `json:"run_branch"`
+	// Head is where RunBranch points as far as the store knows: its last
+	// rollback's target, else its task's head commit, else the task's
+	// last step commit, else its start.
+	Head string `json:"head"`
+	// Snapshot is the commit that saved the dirty work tree the run began
+	// with; "" when it began clean. Only a run's first task can make one;
+	// later tasks start from it.
+	Snapshot string `json:"snapshot"`
 }
 
 // TaskReport describes one task of the run.
@@ -81,10 +98,16 @@ type TaskReport struct {
 	Checks []CheckReport `json:"checks"`
 	// Rollback is the task's last rollback; its fields are "" when the
 	// task was never rolled back.
-	Rollback     RollbackInfo `json:"rollback"`
-	Stats        Stats        `json:"stats"`
-	FinalMessage string       `json:"final_message"`
-	Error        string       `json:"error"`
+	Rollback RollbackInfo `json:"rollback"`
+	// Push is the last push of the task's branch; nil when it was never
+	// pushed.
+	Push *PushInfo `json:"push"`
+	// PR is the pull request the task's pushes last opened or updated;
+	// nil when there is none.
+	PR           *PRInfo `json:"pr"`
+	Stats        Stats   `json:"stats"`
+	FinalMessage string  `json:"final_message"`
+	Error        string  `json:"error"`
 }
 
 // CheckReport is one run of one check command.
@@ -105,6 +128,26 @@ type CheckReport struct {
 	// Error says why a failed check has no exit code of its own: it could
 	// not start, or its timeout killed it.
 	Error string `json:"error"`
+}
+
+// PushInfo is one push of a task's run branch.
+type PushInfo struct {
+	Remote     string `json:"remote"`
+	Branch     string `json:"branch"`
+	Commit     string `json:"commit"`
+	StartedAt  string `json:"started_at"`
+	FinishedAt string `json:"finished_at"`
+	// Result is PushPushed, PushUpToDate, PushRejected or PushFailed; ""
+	// while the push is under way, or when its process died.
+	Result string `json:"result"`
+	Error  string `json:"error"`
+}
+
+// PRInfo is a pull request a push opened or updated.
+type PRInfo struct {
+	Number int    `json:"number"`
+	URL    string `json:"url"`
+	State  string `json:"state"`
 }
 
 // RollbackInfo is where a rollback left a task's run branch.
@@ -148,7 +191,18 @@ type StepReport struct {
 	// Commit is "" when the step changed nothing.
 	Commit string   `json:"commit"`
 	Files  []string `json:"files"`
-	Tokens Tokens   `json:"tokens"`
+	// Insertions and Deletions count the lines the step's commit added
+	// and removed.
+	Insertions int `json:"insertions"`
+	Deletions  int `json:"deletions"`
+	// ModelMS is the time from the step's start to the model's answer;
+	// ToolsMS the sum of its tool calls' durations; CommitMS the time
+	// from the commit's start to the step's end. Each is 0 for what did
+	// not happen or has not finished.
+	ModelMS  int64  `json:"model_ms"`
+	ToolsMS  int64  `json:"tools_ms"`
+	CommitMS int64  `json:"commit_ms"`
+	Tokens   Tokens `json:"tokens"`
 	// CostUSD is what the model's answer cost in US dollars: nil when its
 	// price is unknown, 0 when the step got no answer.
 	CostUSD *float64 `json:"cost_usd"`
@@ -164,10 +218,13 @@ type Stats struct {
 	// Messages counts stored messages: prompts, answers and tool results.
 	Messages int `json:"messages"`
 	// ToolCalls counts calls by tool name, whatever their outcome.
-	ToolCalls      map[string]int `json:"tool_calls"`
-	ToolCallsTotal int            `json:"tool_calls_total"`
-	Denials        int            `json:"denials"`
-	Tokens         Tokens         `json:"tokens"`
+	ToolCalls map[string]int `json:"tool_calls"`
+	// Tools breaks the calls of each tool down by outcome, with the time
+	// they took.
+	Tools          map[string]ToolStats `json:"tools"`
+	ToolCallsTotal int                  `json:"tool_calls_total"`
+	Denials        int                  `json:"denials"`
+	Tokens         Tokens               `json:"tokens"`
 	// CostUSD sums the steps' costs; nil when any step's price is unknown,
 	// because a partial sum would pass for the whole.
 	CostUSD *float64 `json:"cost_usd"`
@@ -177,10 +234,40 @@ type Stats struct {
 	Commits int `json:"commits"`
 	// FilesChanged counts distinct paths touched by step commits.
 	FilesChanged int `json:"files_changed"`
+	// Insertions and Deletions sum the lines of the step commits.
+	Insertions int `json:"insertions"`
+	Deletions  int `json:"deletions"`
+	// ModelMS, ToolsMS and CommitMS sum the steps' times.
+	ModelMS  int64 `json:"model_ms"`
+	ToolsMS  int64 `json:"tools_ms"`
+	CommitMS int64 `json:"commit_ms"`
 	// ChecksRun counts check command runs, every round's; ChecksFailed
 	// those of them that finished and did not pass.
 	ChecksRun    int `json:"checks_run"`
 	ChecksFailed int `json:"checks_failed"`
+}
+
+// ToolStats counts the calls of one tool by outcome. Calls counts them
+// all, including a call still running (or whose process died), which has
+// no outcome yet; DurationMS sums the finished calls' durations.
+type ToolStats struct {
+	Calls      int   `json:"calls"`
+	OK         int   `json:"ok"`
+	Error      int   `json:"error"`
+	Denied     int   `json:"denied"`
+	NotRun     int   `json:"not_run"`
+	DurationMS int64 `json:"duration_ms"`
+}
+
+func (t ToolStats) add(u ToolStats) ToolStats {
+	return ToolStats{
+		Calls:      t.Calls + u.Calls,
+		OK:         t.OK + u.OK,
+		Error:      t.Error + u.Error,
+		Denied:     t.Denied + u.Denied,
+		NotRun:     t.NotRun + u.NotRun,
+		DurationMS: t.DurationMS + u.DurationMS,
+	}
 }
 
 // Tokens counts model tokens. Input excludes the cached tokens counted in

@@ -40,27 +40,22 @@ func TestReportGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LastRunID: %v", err)
 	}
-	r, err := s.Report(t.Context(), id)
-	if err != nil {
-		t.Fatalf("Report: %v", err)
-	}
+	r := buildReport(t, s, id)
 	js, err := r.JSON()
 	if err != nil {
 		t.Fatalf("JSON: %v", err)
 	}
 	golden(t, "report.golden.json", js)
 	golden(t, "report.golden.md", []byte(r.Markdown()))
+	golden(t, "report.golden.txt", []byte(r.Text()))
 
 	// The report read back after the fact is the one the run printed.
-	again, err := s.Report(t.Context(), id)
-	if err != nil {
-		t.Fatalf("Report again: %v", err)
-	}
+	again := buildReport(t, s, id)
 	js2, err := again.JSON()
 	if err != nil {
 		t.Fatalf("JSON again: %v", err)
 	}
-	if !bytes.Equal(js, js2) || r.Markdown() != again.Markdown() {
+	if !bytes.Equal(js, js2) || r.Markdown() != again.Markdown() || r.Text() != again.Text() {
 		t.Error("rendering the same run twice gave different output")
 	}
 
@@ -81,10 +76,7 @@ func TestReportStats(t *testing.T) {
 	t.Parallel()
 	s, _ := openStore(t)
 	record(t, s, fullRun()...)
-	r, err := s.Report(t.Context(), fullRunID)
-	if err != nil {
-		t.Fatalf("Report: %v", err)
-	}
+	r := buildReport(t, s, fullRunID)
 	if len(r.Tasks) != 4 {
 		t.Fatalf("got %d tasks, want 4", len(r.Tasks))
 	}
@@ -152,6 +144,34 @@ func TestReportStats(t *testing.T) {
 		{"docs checks", docs.Checks, []CheckReport{}},
 		{"totals checks", r.Totals.ChecksRun, 6},
 		{"totals checks failed", r.Totals.ChecksFailed, 2},
+		{"terminal reason as recorded", r.Run.TerminalReason, ReasonChecksFailed},
+		{"run branch: the task that started last", r.Repo.RunBranch, "safe-coder/bump-" + fullRunID},
+		{"repo head: that task's head", r.Repo.Head, sha('d')},
+		{"repo snapshot: the first one", r.Repo.Snapshot, sha('d')},
+		// Step 1 started at 2 s, was answered at 3 s, ran three 100 ms
+		// calls, and committed from 3.2 s to 3.234 s.
+		{"step 1 model time", fix.Steps[0].ModelMS, int64(1000)},
+		{"step 1 tool time", fix.Steps[0].ToolsMS, int64(300)},
+		{"step 1 commit time", fix.Steps[0].CommitMS, int64(34)},
+		{"step 3: no commit attempted", fix.Steps[2].CommitMS, int64(0)},
+		{"step 1 lines", []int{fix.Steps[0].Insertions, fix.Steps[0].Deletions}, []int{12, 3}},
+		{"fix-vet lines", []int{fix.Stats.Insertions, fix.Stats.Deletions}, []int{32, 4}},
+		{"fix-vet times", []int64{fix.Stats.ModelMS, fix.Stats.ToolsMS, fix.Stats.CommitMS}, []int64{2850, 500, 534}},
+		{"fix-vet tools", fix.Stats.Tools, map[string]ToolStats{
+			"bash":       {Calls: 1, Denied: 1, DurationMS: 100},
+			"edit_file":  {Calls: 1, OK: 1, DurationMS: 100},
+			"read_file":  {Calls: 2, OK: 2, DurationMS: 200},
+			"write_file": {Calls: 1, OK: 1, DurationMS: 100},
+		}},
+		{"docs tools", docs.Stats.Tools, map[string]ToolStats{}},
+		{"totals tools", r.Totals.Tools["read_file"], ToolStats{Calls: 3, OK: 3, DurationMS: 300}},
+		{"totals lines", []int{r.Totals.Insertions, r.Totals.Deletions}, []int{37, 4}},
+		{"totals commit time", r.Totals.CommitMS, int64(834)},
+		{"fix-vet push", fix.Push, &PushInfo{Remote: "origin", Branch: "safe-coder/fix-vet-" + fullRunID, Commit: sha('c'),
+			StartedAt: "2026-11-26T23:14:36.1Z", FinishedAt: "2026-11-26T23:14:36.9Z", Result: PushPushed}},
+		{"fix-vet pr", fix.PR, &PRInfo{Number: 42, URL: "https://github.com/example/greet/pull/42", State: "draft"}},
+		{"changelog never pushed", changelog.Push, (*PushInfo)(nil)},
+		{"changelog no pr", changelog.PR, (*PRInfo)(nil)},
 	}
 	for _, tt := range tests {
 		if !reflect.DeepEqual(tt.got, tt.want) {
@@ -170,10 +190,7 @@ func TestReportCrashedRun(t *testing.T) {
 		StepStarted{RunID: "crash", Task: "fix", Step: 1, StartedAt: at(2 * time.Second)},
 		ToolCallStarted{RunID: "crash", Task: "fix", Step: 1, Seq: 1, Tool: "bash", Input: json.RawMessage(`{"command":"go test ./..."}`), StartedAt: at(3 * time.Second)},
 	)
-	r, err := s.Report(t.Context(), "crash")
-	if err != nil {
-		t.Fatalf("Report: %v", err)
-	}
+	r := buildReport(t, s, "crash")
 	tests := []struct {
 		name      string
 		got, want any
@@ -202,13 +219,18 @@ func TestReportCrashedRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("JSON: %v", err)
 	}
-	for _, want := range []string{`"status": "running"`, `"finished_at": ""`, `"files": []`, `"steps": []`} {
+	for _, want := range []string{`"status": "running"`, `"finished_at": ""`, `"files": []`, `"steps": []`, `"terminal_reason": ""`, `"push": null`, `"pr": null`} {
 		if !bytes.Contains(js, []byte(want)) {
 			t.Errorf("JSON lacks %s:\n%s", want, js)
 		}
 	}
 	md := r.Markdown()
-	for _, want := range []string{"# safe-coder run crash: running\n", "· detached HEAD\n", "| fix | running | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | — |", "## later\n\nNot started.\n", "| **total** |  | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | — |"} {
+	for _, want := range []string{
+		"# safe-coder run crash: running\n", "· detached HEAD\n", "\nRun branch `safe-coder/fix-crash`\n",
+		"\nNot finished: the run is still going, or its process was killed",
+		"| fix | running | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | +0 −0 | — |", "## later\n\nNot started.\n",
+		"| **total** |  | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | +0 −0 | — |",
+	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
 		}
@@ -220,10 +242,7 @@ func TestReportEmptyRun(t *testing.T) {
 	t.Parallel()
 	s, _ := openStore(t)
 	record(t, s, RunStarted{RunID: "empty", StartedAt: t0})
-	r, err := s.Report(t.Context(), "empty")
-	if err != nil {
-		t.Fatalf("Report: %v", err)
-	}
+	r := buildReport(t, s, "empty")
 	js, err := r.JSON()
 	if err != nil {
 		t.Fatalf("JSON: %v", err)

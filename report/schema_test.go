@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 type schemaDoc struct {
@@ -181,137 +180,35 @@ func typeList(node map[string]any) []string {
 	return nil
 }
 
-// validate checks doc against the subset of JSON Schema that schema.json
-// uses: $ref, type (one or a list), const, enum, minimum, format
-// date-time, anyOf, properties, required, additionalProperties and items.
-func (d schemaDoc) validate(path string, raw map[string]any, doc any) []string {
-	node, err := d.resolve(raw)
-	if err != nil {
-		return []string{path + ": " + err.Error()}
-	}
-	var problems []string
-	fail := func(format string, args ...any) {
-		problems = append(problems, path+": "+fmt.Sprintf(format, args...))
-	}
-	if types := typeList(node); len(types) > 0 {
-		got := jsonType(doc)
-		if !slices.ContainsFunc(types, func(want string) bool { return got == want || want == "number" && got == "integer" }) {
-			fail("type %s, want %v", got, types)
-			return problems
-		}
-	}
-	if c, ok := node["const"]; ok && !reflect.DeepEqual(c, doc) {
-		fail("%v is not the constant %v", doc, c)
-	}
-	if values, ok := node["enum"].([]any); ok && !slices.ContainsFunc(values, func(v any) bool { return reflect.DeepEqual(v, doc) }) {
-		fail("%v is not one of %v", doc, values)
-	}
-	if m, ok := node["minimum"].(float64); ok {
-		if n, isNum := doc.(float64); isNum && n < m {
-			fail("%v is below the minimum %v", n, m)
-		}
-	}
-	if node["format"] == "date-time" {
-		if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(doc)); err != nil {
-			fail("not a date-time: %v", err)
-		}
-	}
-	if alts, ok := node["anyOf"].([]any); ok {
-		matched := false
-		for _, alt := range alts {
-			if len(d.validate(path, alt.(map[string]any), doc)) == 0 {
-				matched = true
-				break
-			}
-		}
-		if !matched {
-			fail("%v matches no alternative of anyOf", doc)
-		}
-	}
-	switch v := doc.(type) {
-	case map[string]any:
-		props, _ := node["properties"].(map[string]any)
-		for _, r := range anySlice(node["required"]) {
-			if _, ok := v[r.(string)]; !ok {
-				fail("required %q missing", r)
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			if p, ok := props[k].(map[string]any); ok {
-				problems = append(problems, d.validate(path+"."+k, p, v[k])...)
-				continue
-			}
-			switch extra := node["additionalProperties"].(type) {
-			case bool:
-				if !extra {
-					fail("unexpected property %q", k)
-				}
-			case map[string]any:
-				problems = append(problems, d.validate(path+"."+k, extra, v[k])...)
-			}
-		}
-	case []any:
-		if items, ok := node["items"].(map[string]any); ok {
-			for i, item := range v {
-				problems = append(problems, d.validate(fmt.Sprintf("%s[%d]", path, i), items, item)...)
-			}
-		}
-	}
-	return problems
-}
-
 // firstTask returns the first task of a decoded report.
 func firstTask(doc map[string]any) map[string]any {
 	return doc["tasks"].([]any)[0].(map[string]any)
 }
 
-func anySlice(v any) []any {
-	s, _ := v.([]any)
-	return s
-}
-
-func jsonType(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case float64:
-		if x == float64(int64(x)) {
-			return "integer"
-		}
-		return "number"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 func TestGoldenReportConformsToSchema(t *testing.T) {
 	t.Parallel()
-	d := loadSchema(t)
 	b, err := os.ReadFile("testdata/report.golden.json")
 	if err != nil {
 		t.Fatalf("read golden: %v", err)
 	}
-	var doc any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("parse golden: %v", err)
-	}
-	for _, p := range d.validate("$", d.root, doc) {
-		t.Error(p)
+	if err := ValidateJSON(b); err != nil {
+		t.Error(err)
 	}
 }
 
-// TestSchemaValidatorCatchesBreakage proves the validator above can fail:
-// each mutation of a valid report must be reported.
-func TestSchemaValidatorCatchesBreakage(t *testing.T) {
+// TestValidateJSONCatchesBreakage proves the schema and its validator can
+// fail: each mutation of a valid report must be reported.
+func TestValidateJSONCatchesBreakage(t *testing.T) {
 	t.Parallel()
-	d := loadSchema(t)
+	s, _ := openStore(t)
+	record(t, s, fullRun()...)
+	js, err := buildReport(t, s, fullRunID).JSON()
+	if err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	step := func(doc map[string]any) map[string]any {
+		return firstTask(doc)["steps"].([]any)[0].(map[string]any)
+	}
 	tests := []struct {
 		name   string
 		mutate func(doc map[string]any)
@@ -319,7 +216,7 @@ func TestSchemaValidatorCatchesBreakage(t *testing.T) {
 		{"null list", func(doc map[string]any) { doc["tasks"] = nil }},
 		{"null map", func(doc map[string]any) { doc["totals"].(map[string]any)["tool_calls"] = nil }},
 		{"missing field", func(doc map[string]any) { delete(doc["run"].(map[string]any), "exit_code") }},
-		{"extra field", func(doc map[string]any) { doc["repo"].(map[string]any)["head"] = "x" }},
+		{"extra field", func(doc map[string]any) { doc["repo"].(map[string]any)["remote"] = "x" }},
 		{"wrong type", func(doc map[string]any) { doc["run"].(map[string]any)["duration_ms"] = "12" }},
 		{"fractional count", func(doc map[string]any) { doc["totals"].(map[string]any)["steps"] = 1.5 }},
 		{"negative count", func(doc map[string]any) { doc["totals"].(map[string]any)["denials"] = -1.0 }},
@@ -333,9 +230,7 @@ func TestSchemaValidatorCatchesBreakage(t *testing.T) {
 		{"missing cost", func(doc map[string]any) { delete(doc["totals"].(map[string]any), "cost_usd") }},
 		{"null attempts", func(doc map[string]any) { doc["totals"].(map[string]any)["attempts"] = nil }},
 		{"unknown limit", func(doc map[string]any) { firstTask(doc)["limit"] = "max_money" }},
-		{"step cost not a number", func(doc map[string]any) {
-			firstTask(doc)["steps"].([]any)[0].(map[string]any)["cost_usd"] = true
-		}},
+		{"step cost not a number", func(doc map[string]any) { step(doc)["cost_usd"] = true }},
 		{"passed as a string", func(doc map[string]any) {
 			firstTask(doc)["checks"].([]any)[0].(map[string]any)["passed"] = "true"
 		}},
@@ -346,32 +241,41 @@ func TestSchemaValidatorCatchesBreakage(t *testing.T) {
 		{"rollback without to", func(doc map[string]any) { delete(firstTask(doc)["rollback"].(map[string]any), "to") }},
 		{"null rollback", func(doc map[string]any) { firstTask(doc)["rollback"] = nil }},
 		{"missing checks_failed", func(doc map[string]any) { delete(doc["totals"].(map[string]any), "checks_failed") }},
+		{"missing terminal reason", func(doc map[string]any) { delete(doc["run"].(map[string]any), "terminal_reason") }},
+		{"missing run branch", func(doc map[string]any) { delete(doc["repo"].(map[string]any), "run_branch") }},
+		{"negative model time", func(doc map[string]any) { step(doc)["model_ms"] = -1.0 }},
+		{"insertions as a string", func(doc map[string]any) { step(doc)["insertions"] = "3" }},
+		{"tool stats without outcome", func(doc map[string]any) {
+			delete(doc["totals"].(map[string]any)["tools"].(map[string]any)["bash"].(map[string]any), "denied")
+		}},
+		{"tool stats as a count", func(doc map[string]any) { doc["totals"].(map[string]any)["tools"] = map[string]any{"bash": 1.0} }},
+		{"missing pr", func(doc map[string]any) { delete(firstTask(doc), "pr") }},
+		{"pr number zero", func(doc map[string]any) { firstTask(doc)["pr"].(map[string]any)["number"] = 0.0 }},
+		{"pr without url", func(doc map[string]any) { delete(firstTask(doc)["pr"].(map[string]any), "url") }},
+		{"unknown push result", func(doc map[string]any) { firstTask(doc)["push"].(map[string]any)["result"] = "maybe" }},
+		{"push as a string", func(doc map[string]any) { firstTask(doc)["push"] = "origin" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s, _ := openStore(t)
-			record(t, s, fullRun()...)
-			r, err := s.Report(t.Context(), fullRunID)
-			if err != nil {
-				t.Fatalf("Report: %v", err)
-			}
-			js, err := r.JSON()
-			if err != nil {
-				t.Fatalf("JSON: %v", err)
-			}
 			var doc map[string]any
 			if err := json.Unmarshal(js, &doc); err != nil {
 				t.Fatalf("parse: %v", err)
 			}
-			if p := d.validate("$", d.root, doc); len(p) != 0 {
-				t.Fatalf("the unmutated report is invalid: %v", p)
-			}
 			tt.mutate(doc)
-			if p := d.validate("$", d.root, doc); len(p) == 0 {
-				t.Error("the validator accepted the broken report")
+			broken, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatalf("encode: %v", err)
+			}
+			if err := ValidateJSON(broken); err == nil {
+				t.Error("ValidateJSON accepted the broken report")
 			}
 		})
+	}
+	for _, bad := range []string{"", "{", `{"schema_version": 1} {}`, "[]"} {
+		if err := ValidateJSON([]byte(bad)); err == nil {
+			t.Errorf("ValidateJSON(%q) = nil, want an error", bad)
+		}
 	}
 }
 

@@ -149,8 +149,8 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	if err := s.db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'`).Scan(&tables); err != nil {
 		t.Fatalf("count tables: %v", err)
 	}
-	if tables != 8 {
-		t.Errorf("got %d tables, want 8 (runs, tasks, steps, step_files, messages, tool_calls, checks, rollbacks)", tables)
+	if tables != 9 {
+		t.Errorf("got %d tables, want 9 (runs, tasks, steps, step_files, messages, tool_calls, checks, rollbacks, pushes)", tables)
 	}
 }
 
@@ -307,10 +307,7 @@ func TestConcurrentRecord(t *testing.T) {
 		t.Error(err)
 	}
 
-	r, err := s.Report(t.Context(), "r")
-	if err != nil {
-		t.Fatalf("Report: %v", err)
-	}
+	r := buildReport(t, s, "r")
 	if got, want := r.Totals.Steps, writers*3; got != want {
 		t.Errorf("steps = %d, want %d", got, want)
 	}

@@ -20,10 +20,13 @@ type Model interface {
 // Committer turns the files a step changed into a commit on the run branch.
 // CommitStep returns a Commit with an empty SHA when nothing changed; an
 // error means the repository is in trouble (HEAD moved, disk full) and the
-// run must stop. Head returns the current tip of the run branch.
+// run must stop. Head returns the current tip of the run branch. Steps
+// returns the run's commits on the branch by step number, read from their
+// trailers, for a resumed task to reconcile with what was recorded.
 type Committer interface {
 	CommitStep(ctx context.Context, c gitsafety.StepCommit) (gitsafety.Commit, error)
 	Head() string
+	Steps(ctx context.Context) (map[int]string, error)
 }
 
 // Recorder stores what happened, as it happens. An error means the state
@@ -73,6 +76,11 @@ type Deps struct {
 	// Checker runs the task's checks after the model's last answer;
 	// required when the task has checks.
 	Checker Checker
+	// Fault, when set, is called at each named point of a step where a
+	// crash must be survivable ("model-answered", "before-tool",
+	// "after-tool", "before-commit", "after-commit"); the CLI's fault
+	// injection kills the process there. nil does nothing.
+	Fault func(point string)
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Log receives progress lines for people (stderr in the CLI); nil

@@ -63,3 +63,8 @@ func (b *budget) reached(l tasks.Limits) *limitError {
 	}
 	return nil
 }
+
+// addRecorded accounts answers recorded before a resume.
+func (b *budget) addRecorded(u llm.Usage) {
+	b.add(u)
+}

@@ -44,30 +44,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) Result {
 		Branch: cfg.Branch, BaseCommit: cfg.BaseCommit, StartCommit: cfg.StartCommit,
 		SnapshotCommit: cfg.SnapshotCommit,
 	})
-	res := l.loop(ctx, keep)
-	if res.Status == "" {
-		res.Status = StatusError
-	}
-	// The final message goes into reports and pull requests.
-	res.FinalMessage = l.redact(res.FinalMessage)
-	recErr := l.recErr
-	l.recErr = nil // the finish record is attempted even after an earlier failure
-	fin := report.TaskFinished{
-		RunID: cfg.RunID, Task: cfg.Task.Name, FinishedAt: l.now(),
-		Status: string(res.Status), HeadCommit: deps.Git.Head(), FinalMessage: res.FinalMessage,
-		Limit: res.Limit,
-	}
-	if res.Err != nil {
-		fin.Error = res.Err.Error()
-	}
-	l.record(keep, fin)
-	if recErr == nil {
-		recErr = l.recErr
-	}
-	if recErr != nil && res.Status == StatusSucceeded {
-		res = Result{Status: StatusError, Steps: res.Steps, FinalMessage: res.FinalMessage, Err: recErr}
-	}
-	return res
+	return l.finishTask(keep, l.loop(ctx, keep))
 }
 
 type loop struct {
@@ -99,6 +76,13 @@ func newLoop(cfg Config, deps Deps) *loop {
 	return l
 }
 
+// fault marks a point where a crash must be survivable; see Deps.Fault.
+func (l *loop) fault(point string) {
+	if l.deps.Fault != nil {
+		l.deps.Fault(point)
+	}
+}
+
 func (l *loop) record(ctx context.Context, ev report.Event) {
 	if l.recErr != nil {
 		return
@@ -117,12 +101,7 @@ func (l *loop) logf(format string, args ...any) {
 // history, as the providers themselves merge them, so every request keeps
 // strictly alternating roles; the store keeps them as recorded.
 func (l *loop) addMessage(ctx context.Context, step int, msg llm.Message) {
-	if n := len(l.history); n > 0 && msg.Role == llm.RoleUser && l.history[n-1].Role == llm.RoleUser {
-		last := &l.history[n-1]
-		last.Content = append(last.Content[:len(last.Content):len(last.Content)], msg.Content...)
-	} else {
-		l.history = append(l.history, msg)
-	}
+	l.appendHistory(msg)
 	// The store gets the message with secret values redacted: a model that
 	// somehow learned one must not make the state database a copy of it.
 	content, err := json.Marshal(l.redactMessage(msg))
@@ -134,6 +113,17 @@ func (l *loop) addMessage(ctx context.Context, step int, msg llm.Message) {
 		RunID: l.cfg.RunID, Task: l.cfg.Task.Name, Step: step, At: l.now(),
 		Role: string(msg.Role), Content: content,
 	})
+}
+
+// appendHistory adds msg to the conversation sent to the model, merging a
+// user message into a user message before it.
+func (l *loop) appendHistory(msg llm.Message) {
+	if n := len(l.history); n > 0 && msg.Role == llm.RoleUser && l.history[n-1].Role == llm.RoleUser {
+		last := &l.history[n-1]
+		last.Content = append(last.Content[:len(last.Content):len(last.Content)], msg.Content...)
+		return
+	}
+	l.history = append(l.history, msg)
 }
 
 // note tells the model something about the run itself (a cut-off or empty
@@ -164,11 +154,23 @@ func (l *loop) interrupted(ctx context.Context, steps int, where string) (Result
 }
 
 func (l *loop) loop(ctx, keep context.Context) Result {
+	l.addMessage(keep, 0, userText(l.cfg.Task.Prompts[0]))
+	return l.run(ctx, keep, 1, 1, false)
+}
+
+// run turns the loop from step on. nextPrompt is the index of the task's
+// next prompt to send; answered says that the step before step ended with
+// the model's answer, whose consequences (the next prompt, or the checks)
+// are still to come — where a resumed task may pick up.
+func (l *loop) run(ctx, keep context.Context, step, nextPrompt int, answered bool) Result {
 	task := l.cfg.Task
-	l.addMessage(keep, 0, userText(task.Prompts[0]))
-	nextPrompt := 1
+	if answered {
+		if res, done := l.afterAnswer(ctx, keep, step-1, &nextPrompt); done {
+			return res
+		}
+	}
 	var cutoffs, empties, pauses int
-	for step := 1; ; step++ {
+	for ; ; step++ {
 		if l.recErr != nil {
 			return l.result(StatusError, step-1, l.recErr)
 		}
@@ -211,19 +213,24 @@ func (l *loop) loop(ctx, keep context.Context) Result {
 				return l.result(StatusError, step, fmt.Errorf("the model paused its turn %d times in a row", pauses))
 			}
 		case turnAnswered:
-			if nextPrompt == len(task.Prompts) {
-				// The checks decide: done, or a round of fixing.
-				if res, done := l.afterLastAnswer(ctx, keep, step); done {
-					return res
-				}
-				continue
+			if res, done := l.afterAnswer(ctx, keep, step, &nextPrompt); done {
+				return res
 			}
-			// The model finished this prompt; the task's next prompt
-			// continues the same conversation.
-			l.addMessage(keep, step, userText(task.Prompts[nextPrompt]))
-			nextPrompt++
 		}
 	}
+}
+
+// afterAnswer follows the model's answer to a prompt: the task's next
+// prompt continues the conversation, and after the last one the checks
+// decide whether the task is done or gets a round of fixing.
+func (l *loop) afterAnswer(ctx, keep context.Context, step int, nextPrompt *int) (Result, bool) {
+	task := l.cfg.Task
+	if *nextPrompt == len(task.Prompts) {
+		return l.afterLastAnswer(ctx, keep, step)
+	}
+	l.addMessage(keep, step, userText(task.Prompts[*nextPrompt]))
+	*nextPrompt++
+	return Result{}, false
 }
 
 func userText(s string) llm.Message {

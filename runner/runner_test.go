@@ -99,6 +99,9 @@ type fakeGit struct {
 	// content is what the step's changed files hold, shown to the
 	// commit's Check as real staging would.
 	content map[string]string
+	// onBranch are step commits made before a crash that the recorder
+	// never heard of.
+	onBranch map[int]string
 }
 
 func (g *fakeGit) CommitStep(_ context.Context, c gitsafety.StepCommit) (gitsafety.Commit, error) {
@@ -119,6 +122,19 @@ func (g *fakeGit) CommitStep(_ context.Context, c gitsafety.StepCommit) (gitsafe
 }
 
 func (g *fakeGit) Head() string { return g.head }
+
+// Steps returns the commits made so far by step, plus those the test put
+// on the "branch" behind the recorder's back.
+func (g *fakeGit) Steps(context.Context) (map[int]string, error) {
+	out := map[int]string{}
+	for i, c := range g.commits {
+		out[c.Step] = fmt.Sprintf("%040d", i+1)
+	}
+	for n, sha := range g.onBranch {
+		out[n] = sha
+	}
+	return out, nil
+}
 
 // memRecorder keeps events in memory, in order.
 type memRecorder struct {
@@ -239,7 +255,7 @@ func TestRunSucceeds(t *testing.T) {
 	want := []string{
 		"TaskStarted", "MessageAdded",
 		"StepStarted", "ModelAnswered", "MessageAdded", "ToolCallStarted", "ToolCallFinished", "MessageAdded", "StepFinished",
-		"StepStarted", "ModelAnswered", "MessageAdded", "ToolCallStarted", "ToolCallFinished", "ToolCallStarted", "ToolCallFinished", "MessageAdded", "StepFinished",
+		"StepStarted", "ModelAnswered", "MessageAdded", "ToolCallStarted", "ToolCallFinished", "ToolCallStarted", "ToolCallFinished", "CommitStarted", "MessageAdded", "StepFinished",
 		"StepStarted", "ModelAnswered", "MessageAdded", "StepFinished",
 		"TaskFinished",
 	}

@@ -45,7 +45,7 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 	finish := func(c gitsafety.Commit) {
 		l.record(keep, report.StepFinished{
 			RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, FinishedAt: l.now(),
-			Commit: c.SHA, Files: c.Files,
+			Commit: c.SHA, Files: c.Files, Insertions: c.Insertions, Deletions: c.Deletions,
 		})
 	}
 
@@ -61,6 +61,7 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 		return stopWith(StatusProviderError, fmt.Errorf("step %d: %w", step, err))
 	}
 
+	l.fault("model-answered")
 	cost := l.spent.add(resp.Usage)
 	l.record(keep, report.ModelAnswered{
 		RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, At: l.now(),
@@ -127,10 +128,19 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 
 	var commit gitsafety.Commit
 	if ran.mayWrite {
+		// The commit's intent is recorded first; a crash between the two
+		// leaves a step that a resume knows was committing.
+		l.record(keep, report.CommitStarted{RunID: cfg.RunID, Task: cfg.Task.Name, Step: step, At: l.now()})
+		if l.recErr != nil {
+			finish(gitsafety.Commit{})
+			return stopWith(StatusError, fmt.Errorf("step %d: %w", step, l.recErr))
+		}
+		l.fault("before-commit")
 		commit, err = l.deps.Git.CommitStep(keep, gitsafety.StepCommit{
 			Step: step, Tools: ran.executed, Calls: ran.lines, Check: l.secretCheck,
 			Paths: ran.touched, MaxFileBytes: int64(cfg.Task.Git.MaxFileMB) << 20,
 		})
+		l.fault("after-commit")
 		if errors.Is(err, gitsafety.ErrRefused) {
 			finish(gitsafety.Commit{})
 			return stopWith(StatusPolicyViolation, fmt.Errorf("step %d: %w; the changes stay uncommitted in the work tree", step, err))
@@ -272,6 +282,8 @@ func (l *loop) runCalls(ctx, keep context.Context, step int, calls []llm.ToolCal
 // exec runs an allowed call. A bash call runs between two fingerprints of
 // what no command may change; a difference is a violation.
 func (l *loop) exec(ctx context.Context, call llm.ToolCall) (tools.Result, error) {
+	l.fault("before-tool")
+	defer l.fault("after-tool")
 	if call.Name != tools.Bash || l.deps.Guard == nil {
 		return l.deps.Tools.Exec(ctx, call), nil
 	}

@@ -79,6 +79,7 @@ func Main(ctx context.Context, args []string, s Streams) int {
 			runCommand(s),
 			validateCommand(s),
 			reportCommand(s),
+			runsCommand(s),
 			rollbackCommand(s),
 			restoreCommand(s),
 			versionCommand(s),

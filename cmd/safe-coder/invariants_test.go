@@ -11,6 +11,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	_ "modernc.org/sqlite"
+
+	"github.com/safe-coder/safe-coder/report"
 )
 
 // The invariants of SAFETY.md, checked on every repository a script made
@@ -162,4 +164,22 @@ func checkInvariants(dir, main string) error {
 		}
 	}
 	return nil
+}
+
+// validateReports checks every report file (a JSON file with a
+// schema_version) under dir against report/schema.json.
+func validateReports(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(data), `"schema_version"`) {
+			return nil
+		}
+		if err := report.ValidateJSON(data); err != nil {
+			return fmt.Errorf("report %s does not match the schema: %w", p, err)
+		}
+		return nil
+	})
 }

@@ -44,12 +44,18 @@ func TestScripts(t *testing.T) {
 			env.Values[fakeKey{}] = &fakeHolder{t: env.T()}
 			env.Values[marksKey{}] = repoMarks{}
 			t := env.T()
+			workDir := env.WorkDir
 			env.Defer(func() {
 				for dir, main := range env.Values[marksKey{}].(repoMarks) {
 					if err := checkInvariants(dir, main); err != nil {
 						t.Log("invariants of " + dir + ": " + err.Error())
 						t.FailNow()
 					}
+				}
+				// Every JSON report a script produced matches the schema.
+				if err := validateReports(workDir); err != nil {
+					t.Log(err.Error())
+					t.FailNow()
 				}
 			})
 			env.Setenv("HOME", home)
@@ -78,15 +84,16 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"llmfake":    cmdLLMFake,
-			"initrepo":   cmdInitRepo,
-			"jsonq":      cmdJSONQ,
-			"jsonvar":    cmdJSONVar,
-			"mainmark":   cmdMainMark,
-			"invariants": cmdInvariants,
-			"expandenv":  cmdExpandEnv,
-			"waitfile":   cmdWaitFile,
-			"signal":     cmdSignal,
+			"llmfake":      cmdLLMFake,
+			"initrepo":     cmdInitRepo,
+			"jsonq":        cmdJSONQ,
+			"jsonvar":      cmdJSONVar,
+			"mainmark":     cmdMainMark,
+			"invariants":   cmdInvariants,
+			"expandenv":    cmdExpandEnv,
+			"waitfile":     cmdWaitFile,
+			"signal":       cmdSignal,
+			"exitedwithin": cmdExitedWithin,
 		},
 	})
 }
@@ -163,8 +170,9 @@ type fakeKey struct{}
 
 // fakeHolder carries a script's fake server between its commands.
 type fakeHolder struct {
-	t   testscript.T
-	srv *llmtest.Server
+	t         testscript.T
+	srv       *llmtest.Server
+	signalled time.Time // when `signal` last sent one
 }
 
 func fake(ts *testscript.TestScript) *llmtest.Server {
@@ -212,6 +220,27 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, cmd := range ts.BackgroundCmds() {
 		ts.Check(cmd.Process.Signal(sigs[args[0]]))
+	}
+	ts.Value(fakeKey{}).(*fakeHolder).signalled = time.Now()
+}
+
+// exitedwithin SECONDS checks that the background commands, waited for
+// since, ended within SECONDS of the last signal: CI gives about ten
+// seconds between its SIGTERM and its SIGKILL.
+func cmdExitedWithin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: exitedwithin SECONDS")
+	}
+	limit, err := time.ParseDuration(args[0] + "s")
+	ts.Check(err)
+	sent := ts.Value(fakeKey{}).(*fakeHolder).signalled
+	if sent.IsZero() {
+		ts.Fatalf("exitedwithin: no signal was sent")
+	}
+	took := time.Since(sent)
+	ts.Logf("exited %v after the signal", took.Round(time.Millisecond))
+	if took > limit {
+		ts.Fatalf("exited %v after the signal, more than %v", took, limit)
 	}
 }
 

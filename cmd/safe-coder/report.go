@@ -15,11 +15,14 @@ import (
 
 func reportCommand(s Streams) *cli.Command {
 	return &cli.Command{
-		Name:      "report",
-		Usage:     "print the report of a run (default: the last one)",
+		Name:  "report",
+		Usage: "print the report of a run (default: the last one), finished, still going or killed",
+		Description: "A run that never recorded its end (it is still going, or its process was killed) " +
+			"reports as status running, with what it had done so far.",
 		ArgsUsage: "[RUN]",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Usage: "json or markdown", Value: "markdown"},
+			&cli.StringFlag{Name: "format", Usage: "json, markdown or text", Value: "markdown"},
+			&cli.BoolFlag{Name: "last", Usage: "the run that started last (the default when no RUN is given)"},
 			repoFlag(),
 			stateFlag(),
 		},
@@ -27,16 +30,21 @@ func reportCommand(s Streams) *cli.Command {
 			if cmd.Args().Len() > 1 {
 				return usageErrorf("report takes at most one run id")
 			}
+			runID := cmd.Args().First()
+			if runID != "" && cmd.Bool("last") {
+				return usageErrorf("report takes a run id or --last, not both")
+			}
 			format := cmd.String("format")
-			if format != "json" && format != "markdown" {
-				return usageErrorf("--format %q: expected json or markdown", format)
+			switch format {
+			case "json", "markdown", "text":
+			default:
+				return usageErrorf("--format %q: expected json, markdown or text", format)
 			}
 			store, err := openStateForReading(ctx, cmd.String("repo"), cmd.String("state"))
 			if err != nil {
 				return err
 			}
 			defer store.Close()
-			runID := cmd.Args().First()
 			if runID == "" {
 				runID, err = store.LastRunID(ctx)
 				if err != nil {
@@ -61,7 +69,8 @@ func reportCommand(s Streams) *cli.Command {
 }
 
 // openStateForReading opens the state database of the repository, refusing
-// to create one where no run ever happened.
+// to create one where no run ever happened: that error wraps
+// report.ErrNoRuns.
 func openStateForReading(ctx context.Context, repoDir, statePath string) (*report.Store, error) {
 	if statePath == "" {
 		repo, err := gitsafety.Open(ctx, repoDir)
@@ -71,7 +80,7 @@ func openStateForReading(ctx context.Context, repoDir, statePath string) (*repor
 		statePath = filepath.Join(repo.GitDir(), "safe-coder", "state.db")
 	}
 	if _, err := os.Stat(statePath); err != nil {
-		return nil, exitWith(exitUsage, fmt.Errorf("no runs recorded: %w", err))
+		return nil, exitWith(exitUsage, fmt.Errorf("%w: %w", report.ErrNoRuns, err))
 	}
 	store, err := report.Open(ctx, statePath)
 	if err != nil {
@@ -81,15 +90,18 @@ func openStateForReading(ctx context.Context, repoDir, statePath string) (*repor
 }
 
 func render(rep *report.Report, format string) ([]byte, error) {
-	if format == "json" {
+	switch format {
+	case "json":
 		return rep.JSON()
+	case "text":
+		return []byte(rep.Text()), nil
 	}
 	return []byte(rep.Markdown()), nil
 }
 
 // emitReports prints the Markdown report of the run to stdout and writes
 // the files the flags ask for.
-func emitReports(ctx context.Context, s Streams, store *report.Store, runID string, opts runOptions) error {
+func emitReports(ctx context.Context, s Streams, store *report.Store, runID string, opts runOptions, fault func(string)) error {
 	rep, err := store.Report(ctx, runID)
 	if err != nil {
 		return err
@@ -104,6 +116,7 @@ func emitReports(ctx context.Context, s Streams, store *report.Store, runID stri
 			return err
 		}
 	}
+	fault("report")
 	if opts.reportMD != "" {
 		if err := writeFileAtomic(opts.reportMD, md); err != nil {
 			return err

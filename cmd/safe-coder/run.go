@@ -121,6 +121,10 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
+	fault, err := newFault(os.Getenv(faultEnv))
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
 	// Models are built before the repository is touched, so a bad replay
 	// transcript is a set-up error too.
 	httpClient := newHTTPClient()
@@ -167,7 +171,8 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	}
 	// From here on the run exists: every way out records its end.
 	keep := context.WithoutCancel(ctx)
-	if err := store.Record(keep, report.RunStarted{
+	rec := faultRecorder{store: store, fault: fault}
+	if err := rec.Record(keep, report.RunStarted{
 		RunID: runID, StartedAt: time.Now(), RepoRoot: repo.Root(), TaskFile: opts.file,
 		Version: version, BaseCommit: head.Commit, OriginalBranch: head.Branch, Tasks: names,
 	}); err != nil {
@@ -175,7 +180,7 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	}
 	fmt.Fprintf(s.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
 
-	rc := &runCtx{s: s, runID: runID, repo: repo, store: store, file: file, models: models, keys: keys}
+	rc := &runCtx{s: s, runID: runID, repo: repo, store: store, file: file, models: models, keys: keys, rec: rec, fault: fault}
 	status, runErr := rc.runSelected(ctx, selected)
 	if returnWanted(selected) {
 		// git.return: the user's checkout comes back; the run branches
@@ -198,10 +203,10 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if runErr != nil {
 		fin.Error = runErr.Error()
 	}
-	if err := store.Record(keep, fin); err != nil {
+	if err := rec.Record(keep, fin); err != nil {
 		return exitWith(exitFailure, err)
 	}
-	if err := emitReports(keep, s, store, runID, opts); err != nil {
+	if err := emitReports(keep, s, store, runID, opts, fault); err != nil {
 		return exitWith(exitFailure, err)
 	}
 	if runErr != nil {
@@ -224,6 +229,9 @@ type runCtx struct {
 	// keys are the API keys read for the run's tasks: never given to
 	// commands, and redacted wherever they might show up.
 	keys map[string]string
+	// rec records through the store, with the fault points around it.
+	rec   faultRecorder
+	fault func(point string)
 }
 
 // runSelected runs the tasks one after the other. Each task gets its own
@@ -295,7 +303,7 @@ func (rc *runCtx) rollback(ctx context.Context, task tasks.Task, sess *gitsafety
 		return nil
 	}
 	fmt.Fprintf(rc.s.Err, "[%s] on_failure: rollback: %s reset to %s; the work is kept under %s\n", task.Name, sess.Branch(), short(res.To), res.Backup)
-	return rc.store.Record(keep, report.TaskRolledBack{RunID: rc.runID, Task: task.Name, At: time.Now(), BackupRef: res.Backup, From: res.From, To: res.To})
+	return rc.rec.Record(keep, report.TaskRolledBack{RunID: rc.runID, Task: task.Name, At: time.Now(), BackupRef: res.Backup, From: res.From, To: res.To})
 }
 
 // runTask wires the real dependencies of one task and runs it.
@@ -347,7 +355,8 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 	}, runner.Deps{
 		Model:    rc.models[task.Name],
 		Git:      sess,
-		Recorder: rc.store,
+		Recorder: rc.rec,
+		Fault:    rc.fault,
 		Tools:    box,
 		Policy:   pol,
 		Secrets:  secrets.NewRedactor(known),

@@ -40,16 +40,16 @@ func (tb *Toolbox) bash(ctx context.Context, in bashInput) Result {
 		return fail(fmt.Sprintf("could not start the command: %v", err))
 	}
 	status, short := exitStatus(state)
-	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-		// A SIGKILL while the run or the timeout ended is ours; one
-		// without is reported like any other signal.
-		switch {
-		case ctx.Err() != nil:
-			status, short = "killed by signal: KILL (run cancelled)", "killed (run cancelled)"
-		case timedOut:
-			status = fmt.Sprintf("killed by signal: KILL (timeout after %v)", timeout)
-			short = fmt.Sprintf("killed (timeout after %v)", timeout)
-		}
+	if ctx.Err() != nil {
+		// The run is stopping: the group got SIGTERM, then SIGKILL if it
+		// lingered. Whatever it answered, it was cut short.
+		status = "stopped: the run was cancelled while the command ran (" + status + ")"
+		short = "stopped (run cancelled)"
+	} else if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL && timedOut {
+		// A SIGKILL when the timeout passed is ours; one without is
+		// reported like any other signal.
+		status = fmt.Sprintf("killed by signal: KILL (timeout after %v)", timeout)
+		short = fmt.Sprintf("killed (timeout after %v)", timeout)
 	}
 	var b strings.Builder
 	b.WriteString(status)
@@ -61,7 +61,7 @@ func (tb *Toolbox) bash(ctx context.Context, in bashInput) Result {
 	}
 	return Result{
 		Content: b.String(),
-		IsError: !state.Success(),
+		IsError: !state.Success() || ctx.Err() != nil,
 		Summary: fmt.Sprintf("%s: %s → %s", Bash, summaryCmd, short),
 	}
 }
@@ -95,11 +95,17 @@ func (tb *Toolbox) run(ctx context.Context, command string, timeout time.Duratio
 	cmd.Stderr = w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
-		return killGroup(cmd.Process.Pid)
+		if ctx.Err() == nil {
+			// The command's own timeout: nothing to wait for.
+			return killGroup(cmd.Process.Pid)
+		}
+		// The run is stopping (a signal): the group gets SIGTERM, a
+		// chance to clean up, then SIGKILL.
+		return termThenKill(cmd.Process.Pid, stopGrace)
 	}
 	// Cancel already kills the whole group; WaitDelay is the backstop that
 	// makes Wait kill the shell itself should Cancel ever fail.
-	cmd.WaitDelay = outputGrace
+	cmd.WaitDelay = stopGrace + outputGrace
 
 	if err := cmd.Start(); err != nil {
 		w.Close()
@@ -125,6 +131,22 @@ func (tb *Toolbox) run(ctx context.Context, command string, timeout time.Duratio
 	_ = r.SetReadDeadline(time.Now().Add(outputGrace))
 	<-copied
 	return cmd.ProcessState, timedOut, nil
+}
+
+// stopGrace is how long a command's group has between SIGTERM and SIGKILL
+// when the run stops: long enough for a test runner to clean up, short
+// enough for CI's ten seconds between its own SIGTERM and SIGKILL.
+const stopGrace = 2 * time.Second
+
+// termThenKill sends SIGTERM to the process group led by pid and SIGKILL
+// after grace, unless the group is gone by then.
+func termThenKill(pid int, grace time.Duration) error {
+	err := syscall.Kill(-pid, syscall.SIGTERM)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	time.AfterFunc(grace, func() { _ = killGroup(pid) })
+	return err
 }
 
 // killGroup sends SIGKILL to the process group led by pid. Once the leader

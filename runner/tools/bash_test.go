@@ -195,8 +195,35 @@ func TestBashCancelled(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
 		t.Errorf("returned after %v", elapsed)
 	}
-	mustFail(t, r, "killed by signal: KILL (run cancelled)")
+	mustFail(t, r, "stopped: the run was cancelled while the command ran")
 	waitGone(t, pidFrom(t, root, "bg.pid"))
+}
+
+// When the run stops, a command's group gets SIGTERM first, so it can
+// clean up, and SIGKILL only if it lingers past the grace period.
+func TestBashCancelledTermThenKill(t *testing.T) {
+	t.Parallel()
+	root := newRepo(t)
+	tb := newToolbox(t, Options{Root: root, Env: testEnv()})
+
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	r := tb.Exec(ctx, callOf(t, Bash, map[string]any{"command": "trap 'echo cleaned > cleaned.txt; exit 0' TERM; sleep 30 & wait"}))
+	mustFail(t, r, "stopped: the run was cancelled")
+	if data, err := os.ReadFile(filepath.Join(root, "cleaned.txt")); err != nil || string(data) != "cleaned\n" {
+		t.Errorf("the command got no SIGTERM to clean up on: %q %v", data, err)
+	}
+
+	// The twin: a command that ignores SIGTERM is killed after the grace.
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel2)
+	start := time.Now()
+	r = tb.Exec(ctx2, callOf(t, Bash, map[string]any{"command": "trap '' TERM; echo $$ > stubborn.pid; while :; do sleep 0.1; done"}))
+	mustFail(t, r, "signal: KILL")
+	if elapsed := time.Since(start); elapsed < stopGrace {
+		t.Errorf("killed after %v, before the %v grace", elapsed, stopGrace)
+	}
+	waitGone(t, pidFrom(t, root, "stubborn.pid"))
 }
 
 func TestBashOutputBounded(t *testing.T) {
