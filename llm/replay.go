@@ -25,6 +25,8 @@ type Replay struct {
 	name  string
 	turns []Response
 	next  int
+	// synced says the first request has set where the transcript stands.
+	synced bool
 }
 
 var _ Client = (*Replay)(nil)
@@ -53,6 +55,11 @@ func NewReplay(path string) (*Replay, error) {
 // none for other ids. Otherwise it returns ErrTranscriptDiverged, wrapped
 // with what differs, and the turn stays unanswered. After the last turn it
 // returns ErrTranscriptExhausted.
+//
+// The first request decides where the transcript starts: a fresh run's
+// holds no answer, so it gets turn 1; a resumed run's first request holds
+// the answers recorded before the interruption, and the turn after them
+// answers it.
 func (r *Replay) Complete(ctx context.Context, req *Request) (*Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
@@ -62,6 +69,12 @@ func (r *Replay) Complete(ctx context.Context, req *Request) (*Response, error) 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.next == 0 && !r.synced {
+		// A resumed run's first request already holds the answers of
+		// the turns before it: the transcript goes on from there.
+		r.next = min(countAssistant(req.Messages), len(r.turns))
+	}
+	r.synced = true
 	if r.next >= len(r.turns) {
 		return nil, fmt.Errorf("replay %s: %w: all %d turns were answered", r.name, ErrTranscriptExhausted, len(r.turns))
 	}
@@ -291,4 +304,15 @@ func cloneResponse(r Response) Response {
 		out.Content[i] = p
 	}
 	return out
+}
+
+// countAssistant counts the model's answers in a conversation.
+func countAssistant(msgs []Message) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Role == RoleAssistant {
+			n++
+		}
+	}
+	return n
 }

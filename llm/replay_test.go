@@ -308,3 +308,33 @@ func TestReplayTurnsAreJSONRoundTrips(t *testing.T) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", turns[0], resp)
 	}
 }
+
+// A resumed run's first request carries the recorded answers: the
+// transcript goes on after them.
+func TestReplayResumesAfterRecordedAnswers(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "t.jsonl")
+	lines := `{"content":[{"type":"text","text":"one"}]}
+{"content":[{"type":"text","text":"two"}]}
+{"content":[{"type":"text","text":"three"}]}
+`
+	if err := os.WriteFile(path, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := llm.NewReplay(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := llm.Message{Role: llm.RoleUser, Content: []llm.Part{llm.TextPart("go")}}
+	answer := func(s string) llm.Message {
+		return llm.Message{Role: llm.RoleAssistant, Content: []llm.Part{llm.TextPart(s)}}
+	}
+	req := &llm.Request{Messages: []llm.Message{user, answer("one"), user, answer("two"), user}}
+	got, err := r.Complete(t.Context(), req)
+	if err != nil || got.Message().Text() != "three" {
+		t.Fatalf("resumed request answered %v, %v; want turn 3", got, err)
+	}
+	if _, err := r.Complete(t.Context(), req); !errors.Is(err, llm.ErrTranscriptExhausted) {
+		t.Errorf("after the last turn: %v", err)
+	}
+}

@@ -90,8 +90,10 @@ type StepState struct {
 	Step     int
 	Finished bool
 	Answered bool
-	Commit   string
-	Usage    Usage
+	// CommitStarted says the step's commit intent was recorded.
+	CommitStarted bool
+	Commit        string
+	Usage         Usage
 }
 
 // CallState is a recorded tool call.
@@ -169,17 +171,17 @@ func loadRunState(ctx context.Context, tx *sql.Tx, runID string) (*RunState, err
 	}); err != nil {
 		return nil, fmt.Errorf("read messages: %w", err)
 	}
-	if err := scanRows(ctx, tx, `SELECT s.task_id, s.step, s.finished_at, s.answered_at, s.commit_sha,
+	if err := scanRows(ctx, tx, `SELECT s.task_id, s.step, s.finished_at, s.answered_at, s.commit_started_at, s.commit_sha,
 		s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens FROM steps s
 		JOIN tasks t ON t.id = s.task_id WHERE t.run_id = ? ORDER BY s.task_id, s.step`, runID, func(rows *sql.Rows) error {
 		var taskID int64
 		var s StepState
-		var finished, answered sql.NullInt64
-		if err := rows.Scan(&taskID, &s.Step, &finished, &answered, &s.Commit, &s.Usage.InputTokens,
+		var finished, answered, commitStarted sql.NullInt64
+		if err := rows.Scan(&taskID, &s.Step, &finished, &answered, &commitStarted, &s.Commit, &s.Usage.InputTokens,
 			&s.Usage.OutputTokens, &s.Usage.CacheReadTokens, &s.Usage.CacheWriteTokens); err != nil {
 			return err
 		}
-		s.Finished, s.Answered = finished.Valid, answered.Valid
+		s.Finished, s.Answered, s.CommitStarted = finished.Valid, answered.Valid, commitStarted.Valid
 		t := &st.Tasks[ids[taskID]]
 		t.Steps = append(t.Steps, s)
 		return nil

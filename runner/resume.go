@@ -45,6 +45,8 @@ type OpenStep struct {
 	// ResultsRecorded says the tool results were recorded: only the
 	// step's commit and its end are missing.
 	ResultsRecorded bool
+	// CommitStarted says the commit's intent was recorded.
+	CommitStarted bool
 }
 
 // OpenCall is one tool call of an open step.
@@ -136,7 +138,7 @@ func (l *loop) closeOpenStep(ctx, keep context.Context, r Resume) (Result, bool)
 				outcome, summary = "", c.Summary
 			case c.Started:
 				content = "(safe-coder) interrupted, outcome unknown: safe-coder was stopped while this call ran, so it may or may not have taken effect. Look at the repository before you repeat it."
-				outcome, summary = "interrupted", describe(c.Call)+": interrupted, outcome unknown"
+				outcome, summary = "error", describe(c.Call)+": interrupted, outcome unknown"
 			default:
 				content = "(safe-coder) not run: safe-coder was interrupted before this call ran. Call it again if you still need it."
 				outcome, summary = "not_run", describe(c.Call)+": not run (interrupted)"
@@ -151,7 +153,7 @@ func (l *loop) closeOpenStep(ctx, keep context.Context, r Resume) (Result, bool)
 					Outcome: outcome, Summary: summary,
 				})
 			}
-			if c.Started && (c.Outcome == "" || c.Outcome == "ok" || c.Outcome == "error" || outcome == "interrupted") {
+			if c.Started && c.Outcome != "denied" && c.Outcome != "not_run" {
 				executed = append(executed, c.Call.Name)
 				if kind, _ := tools.KindOf(c.Call.Name); kind != tools.KindRead {
 					mayWrite = true
@@ -186,7 +188,9 @@ func (l *loop) closeOpenStep(ctx, keep context.Context, r Resume) (Result, bool)
 		commit.SHA = sha
 		l.logf("step %d: adopted commit %s, made before the interruption", open.Step, shortSHA(sha))
 	case mayWrite:
-		l.record(keep, report.CommitStarted{RunID: cfg.RunID, Task: cfg.Task.Name, Step: open.Step, At: l.now()})
+		if !open.CommitStarted {
+			l.record(keep, report.CommitStarted{RunID: cfg.RunID, Task: cfg.Task.Name, Step: open.Step, At: l.now()})
+		}
 		commit, err = l.deps.Git.CommitStep(keep, gitsafety.StepCommit{
 			Step: open.Step, Tools: executed, Calls: lines, Check: l.secretCheck,
 			MaxFileBytes: int64(cfg.Task.Git.MaxFileMB) << 20,

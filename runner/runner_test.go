@@ -504,3 +504,12 @@ func TestCommitPaths(t *testing.T) {
 		t.Errorf("max file bytes %d", got)
 	}
 }
+
+func mustPolicy(t *testing.T, f *fixture) *policy.Policy {
+	t.Helper()
+	pol, err := policy.New(policy.Options{Mode: policy.Mode(f.cfg.Task.Approval), Tools: f.cfg.Task.Tools})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pol
+}

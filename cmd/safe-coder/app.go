@@ -80,6 +80,7 @@ func Main(ctx context.Context, args []string, s Streams) int {
 			validateCommand(s),
 			reportCommand(s),
 			runsCommand(s),
+			resumeCommand(s),
 			rollbackCommand(s),
 			restoreCommand(s),
 			versionCommand(s),

@@ -109,7 +109,11 @@ func runCommand(s Streams) *cli.Command {
 // checked before touching the repository, then run each selected task on its
 // own branch, record it, and print the report.
 func runTasks(ctx context.Context, s Streams, opts runOptions) error {
-	file, err := tasks.Load(opts.file)
+	data, err := os.ReadFile(opts.file)
+	if err != nil {
+		return usageErrorf("read task file: %w", err)
+	}
+	file, err := tasks.Parse(opts.file, data)
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -117,26 +121,10 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	keys, err := apiKeys(selected)
+	rc, err := prepare(s, file, selected)
 	if err != nil {
-		return exitWith(exitUsage, err)
+		return err
 	}
-	fault, err := newFault(os.Getenv(faultEnv))
-	if err != nil {
-		return exitWith(exitUsage, err)
-	}
-	// Models are built before the repository is touched, so a bad replay
-	// transcript is a set-up error too.
-	httpClient := newHTTPClient()
-	models := make(map[string]llm.Client, len(selected))
-	for _, t := range selected {
-		m, err := newModel(t, httpClient, keys, s)
-		if err != nil {
-			return exitWith(exitUsage, fmt.Errorf("task %s: %w", t.Name, err))
-		}
-		models[t.Name] = m
-	}
-
 	repo, err := openRepo(ctx, s, opts.repo, opts.init)
 	if err != nil {
 		return exitWith(exitRepo, err)
@@ -150,42 +138,87 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if err != nil {
 		return exitWith(exitRepo, err)
 	}
-
-	statePath := opts.state
-	if statePath == "" {
-		statePath = filepath.Join(repo.GitDir(), "safe-coder", "state.db")
-	}
-	store, err := report.Open(ctx, statePath)
+	store, err := report.Open(ctx, statePath(repo, opts.state))
 	if err != nil {
 		return exitWith(exitFailure, err)
 	}
 	defer store.Close()
-
 	runID, err := newRunID(time.Now())
 	if err != nil {
 		return exitWith(exitFailure, err)
 	}
+	rc.attach(runID, repo, store)
+
 	names := make([]string, len(selected))
+	plan := make([]plannedTask, len(selected))
 	for i, t := range selected {
 		names[i] = t.Name
+		plan[i] = plannedTask{task: t}
 	}
 	// From here on the run exists: every way out records its end.
-	keep := context.WithoutCancel(ctx)
-	rec := faultRecorder{store: store, fault: fault}
-	if err := rec.Record(keep, report.RunStarted{
+	if err := rc.rec.Record(context.WithoutCancel(ctx), report.RunStarted{
 		RunID: runID, StartedAt: time.Now(), RepoRoot: repo.Root(), TaskFile: opts.file,
 		Version: version, BaseCommit: head.Commit, OriginalBranch: head.Branch, Tasks: names,
+		TaskFileData: data,
 	}); err != nil {
 		return exitWith(exitFailure, err)
 	}
 	fmt.Fprintf(s.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
+	return rc.execute(ctx, plan, "", head, opts)
+}
 
-	rc := &runCtx{s: s, runID: runID, repo: repo, store: store, file: file, models: models, keys: keys, rec: rec, fault: fault}
-	status, runErr := rc.runSelected(ctx, selected)
+// prepare checks and builds what a run needs before the repository is
+// touched: the API keys, the fault hook, the models (so a bad replay
+// transcript is a set-up error too).
+func prepare(s Streams, file *tasks.File, selected []tasks.Task) (*runCtx, error) {
+	keys, err := apiKeys(selected)
+	if err != nil {
+		return nil, exitWith(exitUsage, err)
+	}
+	fault, err := newFault(os.Getenv(faultEnv))
+	if err != nil {
+		return nil, exitWith(exitUsage, err)
+	}
+	httpClient := newHTTPClient()
+	models := make(map[string]llm.Client, len(selected))
+	for _, t := range selected {
+		m, err := newModel(t, httpClient, keys, s)
+		if err != nil {
+			return nil, exitWith(exitUsage, fmt.Errorf("task %s: %w", t.Name, err))
+		}
+		models[t.Name] = m
+	}
+	return &runCtx{s: s, file: file, models: models, keys: keys, fault: fault}, nil
+}
+
+// attach binds the run context to its run, repository and store.
+func (rc *runCtx) attach(runID string, repo *gitsafety.Repo, store *report.Store) {
+	rc.runID, rc.repo, rc.store = runID, repo, store
+	rc.rec = faultRecorder{store: store, fault: rc.fault}
+}
+
+func statePath(repo *gitsafety.Repo, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(repo.GitDir(), "safe-coder", "state.db")
+}
+
+// execute runs the plan, returns to the user's checkout when asked,
+// records the run's end and emits the reports. from is the run's start
+// point for tasks not started yet ("" = HEAD).
+func (rc *runCtx) execute(ctx context.Context, plan []plannedTask, from string, head gitsafety.Head, opts runOptions) error {
+	s := rc.s
+	keep := context.WithoutCancel(ctx)
+	status, runErr := rc.runPlan(ctx, plan, from)
+	var selected []tasks.Task
+	for _, p := range plan {
+		selected = append(selected, p.task)
+	}
 	if returnWanted(selected) {
 		// git.return: the user's checkout comes back; the run branches
 		// keep the work for review.
-		if err := repo.Return(keep, head); err != nil {
+		if err := rc.repo.Return(keep, head); err != nil {
 			fmt.Fprintf(s.Err, "safe-coder: git.return: %v\n", err)
 			status = status.Worse(runner.StatusRepoError)
 			runErr = firstOf(runErr, fmt.Errorf("git.return: %w", err))
@@ -199,14 +232,14 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if status == runner.StatusCancelled && errors.As(context.Cause(ctx), &sig) {
 		code = sig.exitCode()
 	}
-	fin := report.RunFinished{RunID: runID, FinishedAt: time.Now(), Status: string(status), ExitCode: code}
+	fin := report.RunFinished{RunID: rc.runID, FinishedAt: time.Now(), Status: string(status), ExitCode: code}
 	if runErr != nil {
 		fin.Error = runErr.Error()
 	}
-	if err := rec.Record(keep, fin); err != nil {
+	if err := rc.rec.Record(keep, fin); err != nil {
 		return exitWith(exitFailure, err)
 	}
-	if err := emitReports(keep, s, store, runID, opts, fault); err != nil {
+	if err := emitReports(keep, s, rc.store, rc.runID, opts, rc.fault); err != nil {
 		return exitWith(exitFailure, err)
 	}
 	if runErr != nil {
@@ -216,6 +249,14 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 		return exitWith(code, nil)
 	}
 	return nil
+}
+
+// plannedTask is one task of a run: to start, to resume (resume set), or
+// already done (done set: its recorded status counts, nothing runs).
+type plannedTask struct {
+	task   tasks.Task
+	resume *report.TaskState
+	done   runner.Status
 }
 
 // runCtx is what every task of a run shares.
@@ -234,23 +275,32 @@ type runCtx struct {
 	fault func(point string)
 }
 
-// runSelected runs the tasks one after the other. Each task gets its own
+// runPlan runs the tasks one after the other. Each task gets its own
 // branch from the run's start point (the base commit, or the snapshot of a
-// dirty tree), so tasks never see each other's changes. It returns the run's
-// status and the first error that explains it.
-func (rc *runCtx) runSelected(ctx context.Context, selected []tasks.Task) (runner.Status, error) {
+// dirty tree), so tasks never see each other's changes; a resumed task
+// goes on on its own branch. It returns the run's status and the first
+// error that explains it.
+func (rc *runCtx) runPlan(ctx context.Context, plan []plannedTask, from string) (runner.Status, error) {
 	status := runner.StatusSucceeded
 	var firstErr error
-	from := ""
-	for _, task := range selected {
+	for _, p := range plan {
+		task := p.task
+		if p.done != "" {
+			status = status.Worse(p.done)
+			continue
+		}
 		if ctx.Err() != nil {
 			return status.Worse(runner.StatusCancelled), firstOf(firstErr, fmt.Errorf("cancelled before task %s: %w", task.Name, context.Cause(ctx)))
 		}
-		sess, err := rc.repo.Begin(ctx, gitsafety.BeginOptions{
+		opts := gitsafety.BeginOptions{
 			RunID: rc.runID, Task: task.Name, Branch: task.BranchName(rc.runID, time.Now()),
 			From: from, Dirty: gitsafety.DirtyPolicy(task.Git.Dirty),
 			MaxFileBytes: int64(task.Git.MaxFileMB) << 20,
-		})
+		}
+		if p.resume != nil {
+			opts.Branch, opts.From, opts.Resume = p.resume.Branch, p.resume.BaseCommit, true
+		}
+		sess, err := rc.repo.Begin(ctx, opts)
 		if err != nil {
 			return status.Worse(runner.StatusRepoError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
 		}
@@ -260,9 +310,13 @@ func (rc *runCtx) runSelected(ctx context.Context, selected []tasks.Task) (runne
 		if from == "" {
 			from = sess.Start()
 		}
-		fmt.Fprintf(rc.s.Err, "[%s] branch %s from %s\n", task.Name, sess.Branch(), short(sess.Start()))
+		if p.resume != nil {
+			fmt.Fprintf(rc.s.Err, "[%s] resuming on branch %s at %s\n", task.Name, sess.Branch(), short(sess.Head()))
+		} else {
+			fmt.Fprintf(rc.s.Err, "[%s] branch %s from %s\n", task.Name, sess.Branch(), short(sess.Start()))
+		}
 
-		res, err := rc.runTask(ctx, task, sess)
+		res, err := rc.runTask(ctx, task, sess, p.resume)
 		if err != nil {
 			return status.Worse(runner.StatusError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
 		}
@@ -307,7 +361,7 @@ func (rc *runCtx) rollback(ctx context.Context, task tasks.Task, sess *gitsafety
 }
 
 // runTask wires the real dependencies of one task and runs it.
-func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.Session) (runner.Result, error) {
+func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.Session, resume *report.TaskState) (runner.Result, error) {
 	envOpts := tools.EnvOptions{Secrets: secretNames(rc.file), Pass: task.Env.Pass, Drop: task.Env.Drop}
 	environ := os.Environ()
 	known := tools.SecretValues(environ, envOpts)
@@ -343,7 +397,7 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 	if err != nil {
 		return runner.Result{}, err
 	}
-	return runner.Run(ctx, runner.Config{
+	cfg := runner.Config{
 		RunID:          rc.runID,
 		Task:           task,
 		System:         runner.SystemPrompt(task, pol.Offered()),
@@ -352,7 +406,8 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 		BaseCommit:     sess.Base(),
 		StartCommit:    sess.Start(),
 		SnapshotCommit: sess.Snapshot(),
-	}, runner.Deps{
+	}
+	deps := runner.Deps{
 		Model:    rc.models[task.Name],
 		Git:      sess,
 		Recorder: rc.rec,
@@ -363,7 +418,15 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 		Guard:    repoGuard{repo: rc.repo},
 		Checker:  boxChecker{box: box},
 		Log:      rc.s.Err,
-	}), nil
+	}
+	if resume != nil {
+		r, err := resumeOf(*resume, task)
+		if err != nil {
+			return runner.Result{}, err
+		}
+		return runner.ResumeRun(ctx, cfg, deps, r), nil
+	}
+	return runner.Run(ctx, cfg, deps), nil
 }
 
 // boxChecker runs the task's checks through the toolbox, with the process

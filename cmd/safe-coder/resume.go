@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/safe-coder/safe-coder/gitsafety"
+	"github.com/safe-coder/safe-coder/llm"
+	"github.com/safe-coder/safe-coder/report"
+	"github.com/safe-coder/safe-coder/runner"
+	"github.com/safe-coder/safe-coder/tasks"
+)
+
+func resumeCommand(s Streams) *cli.Command {
+	return &cli.Command{
+		Name:      "resume",
+		Usage:     "continue a run that was killed or cancelled, from where its record ends",
+		ArgsUsage: "RUN",
+		Flags: []cli.Flag{
+			repoFlag(),
+			stateFlag(),
+			&cli.StringFlag{Name: "report-json", Usage: "also write the JSON report to this file"},
+			&cli.StringFlag{Name: "report-md", Usage: "also write the Markdown report to this file"},
+			clearStaleLockFlag(),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Len() != 1 {
+				return usageErrorf("resume needs the run id: safe-coder resume RUN (safe-coder runs lists them)")
+			}
+			return resumeRun(ctx, s, cmd.Args().First(), runOptions{
+				repo:           cmd.String("repo"),
+				state:          cmd.String("state"),
+				reportJSON:     cmd.String("report-json"),
+				reportMD:       cmd.String("report-md"),
+				clearStaleLock: cmd.Bool("clear-stale-lock"),
+			})
+		},
+	}
+}
+
+// resumeRun is `safe-coder resume RUN`: it runs the tasks of a run that did
+// not end, from the same task file as it was read at the start. A task
+// that finished stays as it is (a cancelled one is taken up again), a task
+// under way is resumed on its branch, a task not started starts.
+func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) error {
+	repo, err := gitsafety.Open(ctx, opts.repo)
+	if err != nil {
+		return exitWith(exitRepo, err)
+	}
+	store, err := openStateForReading(ctx, opts.repo, opts.state)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	// The lock first: a killed run left its lock behind, and the state
+	// must not change under a run that is still going.
+	release, err := repo.Lock(ctx, gitsafety.LockOptions{ClearStale: opts.clearStaleLock})
+	if err != nil {
+		return exitWith(exitRepo, err)
+	}
+	defer release()
+	st, err := store.RunState(ctx, runID)
+	if errors.Is(err, report.ErrRunNotFound) {
+		return exitWith(exitUsage, err)
+	}
+	if err != nil {
+		return exitWith(exitFailure, err)
+	}
+	if st.TaskFileData == nil {
+		return usageErrorf("run %s was recorded without its task file (an older safe-coder), so it cannot be resumed; start it again with safe-coder run", runID)
+	}
+	file, err := tasks.Parse(st.TaskFile, st.TaskFileData)
+	if err != nil {
+		return exitWith(exitUsage, fmt.Errorf("the task file recorded with run %s: %w", runID, err))
+	}
+
+	var plan []plannedTask
+	var todo []tasks.Task
+	from := ""
+	for _, ts := range st.Tasks {
+		task, ok := findTask(file, ts.Name)
+		if !ok {
+			return usageErrorf("run %s had task %q, which its recorded task file does not define", runID, ts.Name)
+		}
+		p := plannedTask{task: task}
+		switch {
+		case ts.Finished && ts.Status != string(runner.StatusCancelled):
+			p.done = runner.Status(ts.Status)
+		case ts.Started:
+			ts := ts
+			p.resume = &ts
+			todo = append(todo, task)
+		default:
+			todo = append(todo, task)
+		}
+		if from == "" && ts.Started {
+			from = ts.StartCommit
+		}
+		plan = append(plan, p)
+	}
+	if len(todo) == 0 {
+		return usageErrorf("run %s has nothing to resume: every task ended (the run is %s); safe-coder report %s shows it", runID, st.Status, runID)
+	}
+	rc, err := prepare(s, file, todo)
+	if err != nil {
+		return err
+	}
+	rc.attach(runID, repo, store)
+	if err := rc.rec.Record(context.WithoutCancel(ctx), report.RunResumed{RunID: runID, At: time.Now()}); err != nil {
+		return exitWith(exitFailure, err)
+	}
+	fmt.Fprintf(s.Err, "safe-coder: resuming run %s: %d task(s) left on %s\n", runID, len(todo), repo.Root())
+	head := gitsafety.Head{Commit: st.BaseCommit, Branch: st.OriginalBranch}
+	return rc.execute(ctx, plan, from, head, opts)
+}
+
+func findTask(file *tasks.File, name string) (tasks.Task, bool) {
+	for _, t := range file.Tasks {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return tasks.Task{}, false
+}
+
+// resumeOf turns a task's record into where the runner picks up.
+func resumeOf(ts report.TaskState, task tasks.Task) (runner.Resume, error) {
+	r := runner.Resume{Commits: map[int]string{}, CheckRounds: ts.CheckRounds, Reopened: ts.Finished}
+	answers := map[int]llm.Message{} // step → the model's recorded answer
+	results := map[int]bool{}        // step → its tool results were recorded
+	for _, m := range ts.Messages {
+		var msg llm.Message
+		if err := json.Unmarshal(m.Content, &msg); err != nil {
+			return runner.Resume{}, fmt.Errorf("read recorded message of step %d: %w", m.Step, err)
+		}
+		r.Messages = append(r.Messages, msg)
+		switch {
+		case msg.Role == llm.RoleAssistant:
+			answers[m.Step] = msg
+		case isPrompt(msg):
+			r.PromptsSent++
+		case len(msg.Content) > 0 && msg.Content[0].Type == llm.PartToolResult:
+			results[m.Step] = true
+		}
+	}
+	for _, step := range ts.Steps {
+		r.LastStep = max(r.LastStep, step.Step)
+		r.Usage = r.Usage.Add(llm.Usage{
+			InputTokens: step.Usage.InputTokens, OutputTokens: step.Usage.OutputTokens,
+			CacheReadTokens: step.Usage.CacheReadTokens, CacheWriteTokens: step.Usage.CacheWriteTokens,
+		})
+		if step.Commit != "" {
+			r.Commits[step.Step] = step.Commit
+		}
+		if step.Finished {
+			continue
+		}
+		// The step under way: how far its answer and its calls got.
+		open := &runner.OpenStep{Step: step.Step, ResultsRecorded: results[step.Step], CommitStarted: step.CommitStarted}
+		if answer, ok := answers[step.Step]; ok {
+			open.Answered = true
+			calls := map[int]report.CallState{}
+			for _, c := range ts.Calls {
+				if c.Step == step.Step {
+					calls[c.Seq] = c
+				}
+			}
+			for i, call := range answer.ToolCalls() {
+				c, started := calls[i+1]
+				open.Calls = append(open.Calls, runner.OpenCall{
+					Call: call, Started: started, Finished: c.Finished, Outcome: c.Outcome, Summary: c.Summary,
+				})
+			}
+		}
+		r.Open = open
+	}
+	return r, nil
+}
+
+// isPrompt reports whether a recorded user message is one of the task's
+// prompts, not tool results or a note from safe-coder.
+func isPrompt(msg llm.Message) bool {
+	return msg.Role == llm.RoleUser && len(msg.Content) > 0 && msg.Content[0].Type == llm.PartText &&
+		!strings.HasPrefix(msg.Content[0].Text, "(safe-coder)")
+}
