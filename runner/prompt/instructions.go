@@ -1,0 +1,180 @@
+package prompt
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// DefaultInstructionFiles are looked for at the repository root, in this
+// order, when the task file names none: the first one found is used. They
+// are the names the interactive assistants read, so a project's existing
+// instructions apply unchanged.
+func DefaultInstructionFiles() []string {
+	return []string{"AGENTS.md", "SAFE_CODER.md", "CLAUDE.md", "GEMINI.md", "QWEN.md"}
+}
+
+// MaxInstructionBytes caps one instruction file.
+const MaxInstructionBytes = 32 << 10
+
+// Instruction is one instruction file, read.
+type Instruction struct {
+	Path      string // repository-relative
+	Content   string
+	Truncated bool
+}
+
+// Source reads repository files: the work tree (an os.Root), or the base
+// commit when instructions come from there (instructions_from: base).
+type Source interface {
+	// ReadFile returns the content of the repository-relative path, or an
+	// error wrapping fs.ErrNotExist.
+	ReadFile(rel string) ([]byte, error)
+}
+
+// RootSource reads the work tree through an os.Root.
+type RootSource struct{ Root *os.Root }
+
+// ReadFile reads rel, refusing .git.
+func (s RootSource) ReadFile(rel string) ([]byte, error) {
+	if insideGit(rel) {
+		return nil, fmt.Errorf("%s: inside .git: %w", rel, fs.ErrPermission)
+	}
+	return s.Root.ReadFile(rel)
+}
+
+// LoadInstructions reads the instruction files: the given ones (each must
+// exist, else an error naming it), or the first found of
+// DefaultInstructionFiles. Each is capped at MaxInstructionBytes.
+func LoadInstructions(src Source, files []string) ([]Instruction, error) {
+	explicit := files != nil
+	if !explicit {
+		files = DefaultInstructionFiles()
+	}
+	var out []Instruction
+	for _, f := range files {
+		rel := path.Clean(strings.TrimPrefix(f, "./"))
+		data, err := src.ReadFile(rel)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !explicit:
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("instruction file %s: %w", rel, err)
+		}
+		out = append(out, capInstruction(rel, data))
+		if !explicit {
+			break
+		}
+	}
+	return out, nil
+}
+
+func capInstruction(rel string, data []byte) Instruction {
+	in := Instruction{Path: rel, Content: string(data)}
+	if len(data) > MaxInstructionBytes {
+		in.Content = validPrefix(string(data), MaxInstructionBytes)
+		in.Truncated = true
+	}
+	return in
+}
+
+// SystemSection renders instructions for the system prompt, each under its
+// path, so the model knows where a rule comes from.
+func SystemSection(ins []Instruction) string {
+	if len(ins) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\nThe project's instructions follow. Follow them unless the task says otherwise.\n")
+	for _, in := range ins {
+		fmt.Fprintf(&b, "\n<instructions path=%q>\n%s", in.Path, in.Content)
+		if !strings.HasSuffix(in.Content, "\n") {
+			b.WriteString("\n")
+		}
+		if in.Truncated {
+			fmt.Fprintf(&b, "[… %s is longer than %d bytes; the rest was left out …]\n", in.Path, MaxInstructionBytes)
+		}
+		b.WriteString("</instructions>\n")
+	}
+	return b.String()
+}
+
+// NestedInstructions finds the AGENTS.md of the directories on the way to
+// rel (its parents below the root, nearest last), for a task whose agent
+// works there: a subproject's rules join when the agent reaches it.
+// Known lists the paths already given to the model, which are skipped.
+func NestedInstructions(src Source, rel string, known map[string]bool) []Instruction {
+	var out []Instruction
+	dir := path.Dir(path.Clean(rel))
+	var dirs []string
+	for dir != "." && dir != "/" && dir != "" {
+		dirs = append([]string{dir}, dirs...)
+		dir = path.Dir(dir)
+	}
+	for _, d := range dirs {
+		p := d + "/AGENTS.md"
+		if known[p] || insideGit(p) {
+			continue
+		}
+		data, err := src.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		known[p] = true
+		out = append(out, capInstruction(p, data))
+	}
+	return out
+}
+
+func insideGit(rel string) bool {
+	for _, seg := range strings.Split(rel, "/") {
+		if strings.EqualFold(strings.TrimRight(seg, ". "), ".git") {
+			return true
+		}
+	}
+	return false
+}
+
+// RootFiles reads and lists the work tree through an os.Root, for @path;
+// Readable is the policy's CanRead (nil: every file).
+type RootFiles struct {
+	Root     *os.Root
+	Readable func(rel string) bool
+}
+
+// ReadFile reads rel, refusing .git.
+func (f RootFiles) ReadFile(rel string) ([]byte, error) { return RootSource{Root: f.Root}.ReadFile(rel) }
+
+// ReadDir lists rel: names, directories with a trailing "/"; .git is left out.
+func (f RootFiles) ReadDir(rel string) ([]string, error) {
+	if insideGit(rel) {
+		return nil, fmt.Errorf("%s: inside .git: %w", rel, fs.ErrPermission)
+	}
+	dir, err := f.Root.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	entries, err := dir.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if insideGit(e.Name()) {
+			continue
+		}
+		name := e.Name()
+		if e.IsDir() {
+			name += "/"
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// CanRead applies the policy.
+func (f RootFiles) CanRead(rel string) bool { return f.Readable == nil || f.Readable(rel) }
