@@ -146,7 +146,9 @@ type RootFiles struct {
 }
 
 // ReadFile reads rel, refusing .git.
-func (f RootFiles) ReadFile(rel string) ([]byte, error) { return RootSource{Root: f.Root}.ReadFile(rel) }
+func (f RootFiles) ReadFile(rel string) ([]byte, error) {
+	return RootSource{Root: f.Root}.ReadFile(rel)
+}
 
 // ReadDir lists rel: names, directories with a trailing "/"; .git is left out.
 func (f RootFiles) ReadDir(rel string) ([]string, error) {
