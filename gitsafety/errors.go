@@ -62,8 +62,30 @@ var (
 	ErrNotFound = errors.New("not found on the run branch")
 
 	// ErrRefused is returned by CommitStep when StepCommit.Check refuses
-	// the content of a file; nothing of the step was committed.
+	// the content of a file; nothing of the step was committed. Push
+	// returns it too when PushOptions.Check refuses a file or a commit
+	// message; nothing was sent to the remote.
 	ErrRefused = errors.New("step refused")
+
+	// ErrPushRejected is returned by Push when the remote refused the
+	// update: the branch there has commits the run does not (safe-coder
+	// never force-pushes), a protected-branch rule or another hook
+	// declined it. The error quotes what the remote said.
+	ErrPushRejected = errors.New("push rejected")
+
+	// ErrPushAuth is returned by Push when the remote asked for
+	// credentials that were not given, did not accept the token, or the
+	// token may not write to the repository (on GitHub: the
+	// `contents: write` permission).
+	ErrPushAuth = errors.New("push not authorized")
+
+	// ErrWorkflowPermission is returned by Push, before the remote is
+	// contacted, when the commits to push change files under
+	// .github/workflows/ and PushOptions.AllowWorkflows is not set:
+	// GitHub refuses them unless the token has the `workflows`
+	// permission, which a workflow's GITHUB_TOKEN never has. It is also
+	// returned, with ErrPushRejected, when the remote refused such a push.
+	ErrWorkflowPermission = errors.New("pushing workflow files needs the workflows permission")
 )
 
 // errChangedWhileReading means a file changed while it was being staged (it

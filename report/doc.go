@@ -1,8 +1,10 @@
 // Package report records what a safe-coder run does, as it happens, in a
 // SQLite state database, and renders the run's reports from it: JSON
 // (described by schema.json, which ValidateJSON checks a report against),
-// Markdown for people and pull requests, and text for terminals; and the
-// list of runs (Store.Runs) as a table or JSON.
+// Markdown for people and pull requests (a whole run, or one task for its
+// pull request), and text for terminals; the list of runs (Store.Runs) as
+// a table or JSON; and one report merged from the JSON reports of the
+// parts of a run split across CI jobs (ParseJSON, Merge).
 //
 // The store is the single source of truth for reports: the runner renders
 // its report from the store at the end of a run, and `safe-coder report RUN`
@@ -45,6 +47,10 @@
 //   - Text output escapes every control and bidirectional-override
 //     character that a run's content (names, commands, the model's words)
 //     carries, so a report can never drive the terminal that shows it.
+//   - Merge takes finished runs of the same base commit whose tasks are
+//     disjoint, and recomputes everything it reports from their tasks;
+//     merging merged reports gives what merging their parts at once
+//     gives.
 //   - The schema is versioned with PRAGMA user_version and migrated forward
 //     only; a database written by a newer binary is refused, not guessed at.
 package report

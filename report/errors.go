@@ -28,3 +28,7 @@ var ErrInvalidEvent = errors.New("invalid event")
 // ErrSchemaTooNew is returned by Open when the database was migrated by a
 // newer safe-coder than this one.
 var ErrSchemaTooNew = errors.New("state db schema is newer than this safe-coder")
+
+// ErrCannotMerge is returned by Merge, wrapped with the reason, for
+// reports that are not parts of one finished run.
+var ErrCannotMerge = errors.New("reports cannot be merged")

@@ -100,6 +100,12 @@ func writeStatsRow(b *strings.Builder, name, status string, s Stats, duration st
 }
 
 func writeTask(b *strings.Builder, t *TaskReport) {
+	writeTaskWith(b, t, writePush)
+}
+
+// writeTaskWith writes a task's section with push writing its push and
+// pull request lines.
+func writeTaskWith(b *strings.Builder, t *TaskReport, push func(*strings.Builder, *TaskReport)) {
 	fmt.Fprintf(b, "## %s\n\n", inline(t.Name))
 	if t.StartedAt == "" {
 		b.WriteString("Not started.\n\n")
@@ -137,7 +143,7 @@ func writeTask(b *strings.Builder, t *TaskReport) {
 	}
 	writeRollback(b, t.Rollback)
 	b.WriteString(diffstat(t.Stats) + "\n\n")
-	writePush(b, t)
+	push(b, t)
 
 	if len(t.Steps) > 0 {
 		b.WriteString("| step | tools | commit | lines | model · tools · commit | tokens in / out | cost | duration |\n")

@@ -35,3 +35,30 @@ func link(url string) string {
 	}
 	return "<" + url + ">"
 }
+
+// TaskMarkdown renders one task of the report for people who see it alone,
+// such as the body of the task's pull request: a title, the run it belongs
+// to, and the task's section as Markdown renders it, without the push and
+// pull request lines, which would have a pull request describe itself.
+// ok is false when the report has no task of that name.
+func (r *Report) TaskMarkdown(name string) (md string, ok bool) {
+	for i := range r.Tasks {
+		t := &r.Tasks[i]
+		if t.Name != name {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "# safe-coder task %s: %s\n\n", inline(t.Name), inline(t.Status))
+		line := []string{"run " + code(r.Run.ID)}
+		if r.Run.Version != "" {
+			line = append(line, "safe-coder "+inline(r.Run.Version))
+		}
+		if r.Run.TaskFile != "" {
+			line = append(line, "tasks from "+code(r.Run.TaskFile))
+		}
+		b.WriteString(capitalize(strings.Join(line, " · ")) + "\n\n")
+		writeTaskWith(&b, t, func(*strings.Builder, *TaskReport) {})
+		return b.String(), true
+	}
+	return "", false
+}

@@ -5,8 +5,6 @@ package report
 // run's terminal reason.
 func (l *loaded) summarize() {
 	r := l.report
-	totals := Stats{ToolCalls: map[string]int{}, Tools: map[string]ToolStats{}, CostUSD: knownCost(0)}
-	allFiles := map[string]bool{}
 	for i := range r.Tasks {
 		t := &r.Tasks[i]
 		st := Stats{DurationMS: t.DurationMS, Steps: len(t.Steps), Messages: t.Stats.Messages,
@@ -30,7 +28,6 @@ func (l *loaded) summarize() {
 				st.Deletions += step.Deletions
 				for _, f := range step.Files {
 					files[f] = true
-					allFiles[f] = true
 				}
 			}
 		}
@@ -42,7 +39,27 @@ func (l *loaded) summarize() {
 			}
 		}
 		t.Stats = st
+	}
+	r.Totals = totalsOf(r.Tasks)
+	l.summarizeRepo()
+	r.Run.TerminalReason = terminalReason(r, l.reason)
+}
 
+// totalsOf sums the tasks' stats. FilesChanged counts the distinct paths
+// of all the tasks' step commits, so a file two tasks changed counts once.
+func totalsOf(tasks []TaskReport) Stats {
+	totals := Stats{ToolCalls: map[string]int{}, Tools: map[string]ToolStats{}, CostUSD: knownCost(0)}
+	allFiles := map[string]bool{}
+	for i := range tasks {
+		st := tasks[i].Stats
+		for _, step := range tasks[i].Steps {
+			if step.Commit == "" {
+				continue
+			}
+			for _, f := range step.Files {
+				allFiles[f] = true
+			}
+		}
 		totals.DurationMS += st.DurationMS
 		totals.Steps += st.Steps
 		totals.Messages += st.Messages
@@ -67,9 +84,7 @@ func (l *loaded) summarize() {
 		totals.ChecksFailed += st.ChecksFailed
 	}
 	totals.FilesChanged = len(allFiles)
-	r.Totals = totals
-	l.summarizeRepo()
-	r.Run.TerminalReason = terminalReason(r, l.reason)
+	return totals
 }
 
 // summarizeRepo fills the repository's run branch, head and snapshot from

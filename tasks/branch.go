@@ -14,6 +14,13 @@ func (t Task) BranchName(run string, now time.Time) string {
 	return expandBranch(t.Git.Branch, t.Name, run, now.UTC().Format("20060102"))
 }
 
+// PRTitle expands the task's pull-request title template like BranchName:
+// {task} becomes the task name, {run} the run id and {date} now's UTC date
+// as YYYYMMDD.
+func (t Task) PRTitle(run string, now time.Time) string {
+	return expandBranch(t.PR.Title, t.Name, run, now.UTC().Format("20060102"))
+}
+
 func expandBranch(tmpl, task, run, date string) string {
 	return strings.NewReplacer("{task}", task, "{run}", run, "{date}", date).Replace(tmpl)
 }
@@ -31,8 +38,9 @@ var placeholderPattern = regexp.MustCompile(`\{[^{}]*\}`)
 
 func placeholders() []string { return []string{"{task}", "{run}", "{date}"} }
 
-// checkTemplate returns what is wrong with a branch template, or "".
-func checkTemplate(tmpl string) string {
+// checkPlaceholders returns what is wrong with the placeholders of a
+// template (branch or pull-request title), or "".
+func checkPlaceholders(tmpl string) string {
 	for _, p := range placeholderPattern.FindAllString(tmpl, -1) {
 		if !slices.Contains(placeholders(), p) {
 			msg := fmt.Sprintf("unknown placeholder %s; use {task}, {run} or {date}", clip(p))
@@ -44,6 +52,14 @@ func checkTemplate(tmpl string) string {
 	}
 	if strings.ContainsAny(placeholderPattern.ReplaceAllString(tmpl, ""), "{}") {
 		return fmt.Sprintf("unmatched brace in %s; braces only surround {task}, {run} and {date}", quote(tmpl))
+	}
+	return ""
+}
+
+// checkTemplate returns what is wrong with a branch template, or "".
+func checkTemplate(tmpl string) string {
+	if problem := checkPlaceholders(tmpl); problem != "" {
+		return problem
 	}
 	if !strings.Contains(tmpl, "{run}") {
 		return fmt.Sprintf("%s must contain {run}; without it two runs of the same task would use the same branch", quote(tmpl))

@@ -41,9 +41,16 @@
 //     error on a task (defaults may set them for the tasks that add
 //     commands). Check commands are the task author's, so they are not
 //     subject to the agent's approval mode or rules.
-//   - Keys of the design that this version does not implement yet (pr,
-//     instructions, git.base, ...) are rejected, never parsed and
-//     silently ignored.
+//   - Keys of the design that this version does not implement yet
+//     (instructions, command, git.base, ...) are rejected, never parsed
+//     and silently ignored.
+//   - The pr mapping merges key by key (its lists replaced), like git.
+//     env.pass never names a pr.token_env variable, and a task never
+//     combines pr.on_failure: draft with on_failure: rollback, which
+//     would propose a branch just reset to its start.
+//   - A Shard's assignment of a task depends only on the task's name and
+//     the number of shards (FNV-1a), so parallel jobs agree on it without
+//     talking to each other.
 //   - Parsing never panics, whatever the input; aliases are resolved with a
 //     bounded budget, so a small file cannot expand into unbounded work.
 //   - The package touches no network, git or model. The only file system

@@ -60,3 +60,7 @@ func (e Errors) sortByPosition() {
 		return a.Col - b.Col
 	})
 }
+
+// ErrBadShard is returned (wrapped) by ParseShard for a shard that is not
+// written as I/N with 1 ≤ I ≤ N.
+var ErrBadShard = errors.New("invalid shard")

@@ -124,13 +124,26 @@ func (w *walker) noteKeyEnv(name string) {
 	w.keyEnvs[name] = true
 }
 
+// noteTokenEnv records the name of a variable holding a GitHub token for
+// pull requests, which env.pass may never name.
+func (w *walker) noteTokenEnv(name string) {
+	if w.tokenEnvs == nil {
+		w.tokenEnvs = map[string]bool{}
+	}
+	w.tokenEnvs[name] = true
+}
+
 // checkPassedKeys reports env.pass items that name a provider's key
-// variable: any api_key_env of the file, and the providers' default
-// variables, since the runner's environment may hold any of them.
+// variable (any api_key_env of the file, and the providers' default
+// variables, since the runner's environment may hold any of them) or a
+// variable named by pr.token_env.
 func (w *walker) checkPassedKeys() {
 	for _, p := range w.passed {
-		if w.keyEnvs[p.v] || p.v == defaultAnthropicKeyEnv || p.v == defaultOpenAIKeyEnv {
+		switch {
+		case w.keyEnvs[p.v] || p.v == defaultAnthropicKeyEnv || p.v == defaultOpenAIKeyEnv:
 			w.errorf(p.node, p.path, "%s holds a model provider's API key; the model's key must never reach commands, so it cannot be passed", quote(p.v))
+		case w.tokenEnvs[p.v]:
+			w.errorf(p.node, p.path, "%s holds the GitHub token of pr.token_env; the token that pushes and opens pull requests must never reach commands, so it cannot be passed", quote(p.v))
 		}
 	}
 }

@@ -10,13 +10,13 @@ import (
 
 // settingKeys may be set in defaults and on each task.
 func settingKeys() []string {
-	return []string{"model", "approval", "tools", "allow", "deny", "env", "limits", "checks", "on_failure", "git"}
+	return []string{"model", "approval", "tools", "allow", "deny", "env", "limits", "checks", "on_failure", "git", "pr"}
 }
 
 // settingKeysNotYet are keys of the design that defaults and tasks will
 // take in a later version.
 func settingKeysNotYet() []string {
-	return []string{"instructions", "pr"}
+	return []string{"instructions"}
 }
 
 func rootKeys() keySet {
@@ -70,6 +70,11 @@ func gitKeys() keySet {
 	return keySet{known: []string{"branch", "dirty", "return", "max_file_mb"}, notYet: []string{"base"}}
 }
 
+func prKeys() keySet {
+	return keySet{known: []string{"open", "title", "draft", "labels", "reviewers", "base", "remote",
+		"token_env", "on_failure", "workflows"}}
+}
+
 func providerEnum() enum {
 	return enum{
 		noun:   "provider",
@@ -86,6 +91,10 @@ func approvalEnum() enum {
 
 func onFailureEnum() enum {
 	return enum{noun: "choice", values: []string{string(OnFailureRollback), string(OnFailureKeep)}}
+}
+
+func prOnFailureEnum() enum {
+	return enum{noun: "choice", values: []string{string(PROnFailureNone), string(PROnFailureDraft)}}
 }
 
 func dirtyEnum() enum {

@@ -28,6 +28,7 @@ type layer struct {
 	checks    checksLayer
 	onFailure opt[string]
 	git       gitLayer
+	pr        prLayer
 }
 
 type modelLayer struct {
@@ -100,6 +101,9 @@ func (w *walker) layer(fs fields) layer {
 	}
 	if f, ok := fs["git"]; ok {
 		l.git = w.git(f)
+	}
+	if f, ok := fs["pr"]; ok {
+		l.pr = w.pr(f)
 	}
 	return l
 }

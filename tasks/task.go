@@ -52,6 +52,8 @@ func (w *walker) task(f field, defaults layer, seen map[string]*yaml.Node) (Task
 		Return:    tg.ret.or(dg.ret).get(false),
 		MaxFileMB: tg.maxFileMB.or(dg.maxFileMB).get(defaultMaxFileMB),
 	}
+	t.PR = mergePR(settings.pr, defaults.pr)
+	w.checkDraftAfterRollback(s, settings, defaults, t)
 	if name.ok && (!branch.set || branch.ok) {
 		// The template was checked with a sample name; the real one can
 		// still break it ("a..b", or "x.lock" at the end).

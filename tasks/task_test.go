@@ -81,19 +81,18 @@ func taskCases() []parseCase {
 			`tasks.yaml:7:5: tasks[0].Approval: unknown key "Approval"; did you mean "approval"?`,
 		}},
 		{"unknown key without suggestion", task("  - name: t", "    prompt: p", "    owner: me"), []string{
-			`tasks.yaml:7:5: tasks[0].owner: unknown key "owner"; valid keys are name, prompt, prompts, model, approval, tools, allow, deny, env, limits, checks, on_failure, git`,
+			`tasks.yaml:7:5: tasks[0].owner: unknown key "owner"; valid keys are name, prompt, prompts, model, approval, tools, allow, deny, env, limits, checks, on_failure, git, pr`,
 		}},
 		{"unknown key that is not a word", task("  - name: t", "    prompt: p", `    "tool s": [bash]`), []string{
 			`tasks.yaml:7:5: tasks[0]["tool s"]: unknown key "tool s"; did you mean "tools"?`,
 		}},
 		{"short unknown key gets no suggestion", task("  - name: t", "    prompt: p", "    id: 1"), []string{
-			`tasks.yaml:7:5: tasks[0].id: unknown key "id"; valid keys are name, prompt, prompts, model, approval, tools, allow, deny, env, limits, checks, on_failure, git`,
+			`tasks.yaml:7:5: tasks[0].id: unknown key "id"; valid keys are name, prompt, prompts, model, approval, tools, allow, deny, env, limits, checks, on_failure, git, pr`,
 		}},
 		{"keys not supported yet on a task", task("  - name: t", "    prompt: p",
 			"    instructions: [AGENTS.md]", "    checks: {commands: [go test]}",
 			"    on_failure: keep", "    pr: {open: true}", "    command: update-docs", "    args: install"), []string{
 			`tasks.yaml:7:5: tasks[0].instructions: "instructions" is not supported yet by this version of safe-coder; remove it`,
-			`tasks.yaml:10:5: tasks[0].pr: "pr" is not supported yet by this version of safe-coder; remove it`,
 			`tasks.yaml:11:5: tasks[0].command: "command" is not supported yet by this version of safe-coder; remove it`,
 			`tasks.yaml:12:5: tasks[0].args: "args" is not supported yet by this version of safe-coder; remove it`,
 		}},
@@ -101,12 +100,11 @@ func taskCases() []parseCase {
 			"  allow: []", "  deny: []", "  instructions: []", "  checks: {}", "  on_failure: rollback", "  pr: {}",
 			"tasks: [{name: t, prompt: p}]"), []string{
 			`tasks.yaml:6:3: defaults.instructions: "instructions" is not supported yet by this version of safe-coder; remove it`,
-			`tasks.yaml:9:3: defaults.pr: "pr" is not supported yet by this version of safe-coder; remove it`,
 		}},
 		{"task-only keys in defaults", lines("version: 1", "defaults:", "  model: {name: m}", "  prompt: p", "  command: x",
 			"tasks: [{name: t, prompt: p}]"), []string{
 			`tasks.yaml:4:3: defaults.prompt: "prompt" can only be set on a task, not in defaults`,
-			`tasks.yaml:5:3: defaults.command: unknown key "command"; valid keys are model, approval, tools, allow, deny, env, limits, checks, on_failure, git`,
+			`tasks.yaml:5:3: defaults.command: unknown key "command"; valid keys are model, approval, tools, allow, deny, env, limits, checks, on_failure, git, pr`,
 		}},
 	}
 }

@@ -34,6 +34,9 @@ type Task struct {
 	// not succeed. The CLI carries it out, not the runner.
 	OnFailure OnFailure
 	Git       Git
+	// PR says whether the run branch is pushed and proposed as a pull
+	// request when the task ends. The CLI carries it out.
+	PR PR
 }
 
 // Env says which environment variables commands run by the bash tool see
@@ -197,6 +200,50 @@ type Git struct {
 	MaxFileMB int
 }
 
+// PR holds a task's pull-request settings: whether the run branch is
+// pushed and proposed when the task ends, and how.
+type PR struct {
+	// Open pushes the branch and opens (or updates) a pull request when
+	// the task succeeds.
+	Open bool
+	// Title is the pull request's title template, with {task}, {run} and
+	// {date} like git.branch; see Task.PRTitle.
+	Title string
+	// Draft opens the pull request of a succeeded task as a draft. A
+	// failed task's pull request (OnFailure) is always a draft.
+	Draft bool
+	// Labels and Reviewers are added to the pull request; Reviewers are
+	// GitHub user logins.
+	Labels, Reviewers []string
+	// Base is the branch the pull request targets; "" means the
+	// repository's default branch.
+	Base string
+	// Remote names the git remote the branch is pushed to.
+	Remote string
+	// TokenEnv is the NAME of the variable holding the GitHub token,
+	// never the token. The token never reaches commands.
+	TokenEnv string
+	// OnFailure says whether a task that does not succeed opens a draft
+	// pull request.
+	OnFailure PROnFailure
+	// Workflows allows pushing a branch that changes files under
+	// .github/workflows/; the token then needs the workflows permission.
+	Workflows bool
+}
+
+// PROnFailure is what a task that does not succeed does about its pull
+// request.
+type PROnFailure string
+
+// The pr.on_failure values.
+const (
+	// PROnFailureNone opens nothing for a failed task.
+	PROnFailureNone PROnFailure = "none"
+	// PROnFailureDraft pushes a failed task's branch and opens a draft
+	// pull request, so people can see what the agent got to.
+	PROnFailureDraft PROnFailure = "draft"
+)
+
 // ToolNames returns the names of the tools a task may offer, in the order
 // they are offered by default. The slice is fresh on every call, so callers
 // may keep or change it.
@@ -221,4 +268,9 @@ const (
 	defaultCheckAttempts   = 2
 	defaultCheckTimeout    = 10 * time.Minute
 	defaultOnFailure       = OnFailureKeep
+	defaultPRTitle         = "safe-coder: {task}"
+	defaultPRDraft         = true
+	defaultPRRemote        = "origin"
+	defaultPRTokenEnv      = "GITHUB_TOKEN"
+	defaultPROnFailure     = PROnFailureNone
 )

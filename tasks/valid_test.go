@@ -59,6 +59,7 @@ func TestLoadValidFile(t *testing.T) {
 			},
 			OnFailure: OnFailureRollback,
 			Git:       git,
+			PR:        builtinPR(),
 		},
 		{
 			Name:    "changelog",
@@ -83,6 +84,7 @@ func TestLoadValidFile(t *testing.T) {
 			// git merges key by key: the branch and max_file_mb come
 			// from the defaults, dirty and return from the task.
 			Git: Git{Branch: "ai/{date}/{task}-{run}", Dirty: DirtySnapshot, Return: true, MaxFileMB: 20},
+			PR:  builtinPR(),
 		},
 		{
 			// The defaults' key variable is for anthropic: an openai task
@@ -106,6 +108,7 @@ func TestLoadValidFile(t *testing.T) {
 			Checks:    checks,
 			OnFailure: OnFailureRollback,
 			Git:       git,
+			PR:        builtinPR(),
 		},
 		{
 			Name:    "vllm",
@@ -129,6 +132,7 @@ func TestLoadValidFile(t *testing.T) {
 			Checks:    checks,
 			OnFailure: OnFailureRollback,
 			Git:       git,
+			PR:        builtinPR(),
 		},
 		{
 			Name:    "local",
@@ -149,6 +153,7 @@ func TestLoadValidFile(t *testing.T) {
 			Checks:    checks,
 			OnFailure: OnFailureRollback,
 			Git:       git,
+			PR:        builtinPR(),
 		},
 		{
 			// Replay inherits the provider-neutral defaults (name, max
@@ -171,6 +176,7 @@ func TestLoadValidFile(t *testing.T) {
 			Checks:    checks,
 			OnFailure: OnFailureRollback,
 			Git:       git,
+			PR:        builtinPR(),
 		},
 	}}
 	if !reflect.DeepEqual(f, want) {
@@ -197,6 +203,7 @@ func TestParseBuiltInDefaults(t *testing.T) {
 		Checks:    Checks{Attempts: 2, Timeout: 10 * time.Minute},
 		OnFailure: OnFailureKeep,
 		Git:       Git{Branch: "safe-coder/{task}-{run}", Dirty: DirtySnapshot, MaxFileMB: 50},
+		PR:        builtinPR(),
 	}}
 	if !reflect.DeepEqual(f.Tasks, want) {
 		t.Errorf("tasks =\n%+v\nwant\n%+v", f.Tasks, want)
@@ -239,6 +246,7 @@ func TestParseMergesPerKey(t *testing.T) {
 		Checks:    Checks{Commands: []string{"make test"}, Attempts: 1, Timeout: 10 * time.Minute},
 		OnFailure: OnFailureKeep,
 		Git:       Git{Branch: "bots/{run}", Dirty: DirtySnapshot, Return: true, MaxFileMB: 50},
+		PR:        builtinPR(),
 	}
 	wantOverrides := Task{
 		Name: "overrides", Prompts: []string{"p"},
@@ -249,6 +257,7 @@ func TestParseMergesPerKey(t *testing.T) {
 		Checks:    Checks{Commands: []string{"make test"}, Attempts: 1, Timeout: 30 * time.Second},
 		OnFailure: OnFailureRollback,
 		Git:       Git{Branch: "x/{task}/{date}/{run}", Dirty: DirtyRefuse, Return: true, MaxFileMB: 1},
+		PR:        builtinPR(),
 	}
 	if !reflect.DeepEqual(inherits, wantInherits) {
 		t.Errorf("tasks[0] =\n%+v\nwant\n%+v", inherits, wantInherits)

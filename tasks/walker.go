@@ -26,7 +26,10 @@ type walker struct {
 	// and passed the env.pass items, checked against them once the whole
 	// file is read.
 	keyEnvs map[string]bool
-	passed  []opt[string]
+	// tokenEnvs are the pr.token_env names written anywhere in the file,
+	// which env.pass may never name either.
+	tokenEnvs map[string]bool
+	passed    []opt[string]
 }
 
 // errorf records a problem at n, the node it is about.
