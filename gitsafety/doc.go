@@ -4,10 +4,16 @@
 // tree, records every agent step as a commit with trailers, refuses a step
 // whose content fails the runner's check, rolls a run back or restores
 // files to its start, returns to the user's branch, and fingerprints the
-// files (config, hooks, protected paths) a command must not change.
+// files (config, hooks, protected paths) a command must not change. When
+// the run is done it publishes: Push sends the run branch to a remote
+// (never forced, checked for workflow files and secrets before anything
+// leaves the machine) and OpenOrUpdatePR opens or updates the branch's
+// pull request through the GitHub REST API (go-github).
 //
-// Only go-git's storage and format packages and the standard library touch
-// the repository; the git CLI is never run. Staging, ignore rules, git
+// Only go-git's storage, format and transport packages and the standard
+// library touch the repository; the git CLI is never run by this package
+// (a push to a remote on a local path runs that repository's
+// git-receive-pack, through go-git, so the remote's own hooks run). Staging, ignore rules, git
 // attributes, the index file, trees and commits are implemented here rather
 // than with go-git's Worktree, gitignore, gitattributes, index and object
 // packages, so that the result is what `git add -A` would stage (go-git's
@@ -55,6 +61,9 @@
 //     never staged, because their clean filter cannot be run without git,
 //     and files above the size limit are not committed. None of these is
 //     dropped silently: each change left out is reported in Commit.Skipped.
+//   - Push never forces and writes no local ref (not even
+//     refs/remotes/...); the token goes only to http(s) remotes and never
+//     into a URL, a log line or an error.
 //   - Fingerprint only reads, never follows a symlink, and never enters a
 //     directory named .git in the work tree.
 //
