@@ -3,7 +3,7 @@ BIN     := bin/safe-coder
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build test check demo bench fmt vet staticcheck race tidy
+.PHONY: build test check demo bench generate fmt vet staticcheck race tidy
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/safe-coder
@@ -16,6 +16,11 @@ demo: build
 
 bench:
 	./scripts/bench.sh
+
+# generate rewrites schema/tasks.schema.json, docs/task-file.md and the field
+# table of docs/reports.md from tasks.Reference and report/schema.json.
+generate:
+	$(GO) generate ./tasks
 
 check: fmt vet staticcheck race tidy
 

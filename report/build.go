@@ -65,7 +65,7 @@ func loadReport(ctx context.Context, tx *sql.Tx, runID string) (*Report, error) 
 	}
 	loaders := []func(context.Context, *sql.Tx, string) error{
 		l.loadRun, l.loadTasks, l.loadMessageCounts, l.loadFiles, l.loadSteps, l.loadToolCalls,
-		l.loadChecks, l.loadRollbacks, l.loadPushes,
+		l.loadChecks, l.loadRollbacks, l.loadPushes, l.loadPromptInfo,
 	}
 	for _, load := range loaders {
 		if err := load(ctx, tx, runID); err != nil {
@@ -119,6 +119,7 @@ func (l *loaded) loadTasks(ctx context.Context, tx *sql.Tx, runID string) error 
 			return fmt.Errorf("read task: %w", err)
 		}
 		t.StartedAt, t.FinishedAt, t.DurationMS = span(started, finished)
+		t.Instructions, t.PromptCommands = []InstructionReport{}, []PromptCommandReport{}
 		l.taskIdx[id] = len(l.report.Tasks)
 		l.report.Tasks = append(l.report.Tasks, t)
 		l.started = append(l.started, started.Int64)

@@ -32,3 +32,7 @@ var ErrSchemaTooNew = errors.New("state db schema is newer than this safe-coder"
 // ErrCannotMerge is returned by Merge, wrapped with the reason, for
 // reports that are not parts of one finished run.
 var ErrCannotMerge = errors.New("reports cannot be merged")
+
+// ErrBadOutput is returned by WriteOutputs, wrapped, for an output whose
+// name the $GITHUB_OUTPUT format cannot hold.
+var ErrBadOutput = errors.New("invalid GitHub Actions output")

@@ -16,6 +16,8 @@ import (
 //	RunStarted
 //	  for each task, in order:
 //	    TaskStarted
+//	    PromptsPrepared               the prompts as expanded (custom commands, @paths, !`cmd`)
+//	    InstructionsLoaded (step 0)   the system prompt's instruction files, when any
 //	    MessageAdded (step 0: the prompt)
 //	    for each step, from 1:
 //	      StepStarted                 intent: the model is about to be asked
@@ -26,9 +28,11 @@ import (
 //	        ToolCallFinished          result
 //	      CommitStarted               intent: right before gitsafety's CommitStep
 //	      MessageAdded                the tool results, and any note
+//	      InstructionsLoaded          nested AGENTS.md files the step's calls reached
 //	      StepFinished                result: the commit, its files and lines
 //	    after the model's last answer, for each round and command:
 //	      CheckStarted, CheckFinished  a failed round: MessageAdded, more steps
+//	    PlanRecorded                  a plan-mode task's final answer
 //	    TaskFinished
 //	    TaskRolledBack                when on_failure: rollback reset the branch
 //	    PushStarted, PushFinished     when the branch is pushed (and a PR opened)

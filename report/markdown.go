@@ -144,6 +144,7 @@ func writeTaskWith(b *strings.Builder, t *TaskReport, push func(*strings.Builder
 	writeRollback(b, t.Rollback)
 	b.WriteString(diffstat(t.Stats) + "\n\n")
 	push(b, t)
+	writePromptInfo(b, t)
 
 	if len(t.Steps) > 0 {
 		b.WriteString("| step | tools | commit | lines | model · tools · commit | tokens in / out | cost | duration |\n")
@@ -182,7 +183,8 @@ func writeTaskWith(b *strings.Builder, t *TaskReport, push func(*strings.Builder
 		b.WriteString("\n")
 	}
 	writeChecks(b, t)
-	if t.FinalMessage != "" {
+	writePlan(b, t)
+	if t.FinalMessage != "" && t.FinalMessage != t.Plan {
 		b.WriteString("Final message:\n\n")
 		b.WriteString(blockquote(truncate(t.FinalMessage, finalMessageLimit)))
 		b.WriteString("\n")

@@ -58,6 +58,12 @@ func (s *Store) Record(ctx context.Context, ev Event) error {
 		fn = func(tx *sql.Tx) error { return recordRunResumed(ctx, tx, e) }
 	case TaskResumed:
 		fn = func(tx *sql.Tx) error { return recordTaskResumed(ctx, tx, e) }
+	case PromptsPrepared:
+		fn = func(tx *sql.Tx) error { return recordPromptsPrepared(ctx, tx, e) }
+	case InstructionsLoaded:
+		fn = func(tx *sql.Tx) error { return recordInstructionsLoaded(ctx, tx, e) }
+	case PlanRecorded:
+		fn = func(tx *sql.Tx) error { return recordPlanRecorded(ctx, tx, e) }
 	default:
 		// Only a nil Event or a pointer to an event type gets here.
 		return fmt.Errorf("record %T: %w: events are passed by value", ev, ErrInvalidEvent)

@@ -108,6 +108,36 @@ type TaskReport struct {
 	Stats        Stats   `json:"stats"`
 	FinalMessage string  `json:"final_message"`
 	Error        string  `json:"error"`
+	// Instructions lists the instruction files given to the model: the
+	// system prompt's, then nested AGENTS.md files as the agent reached
+	// them.
+	Instructions []InstructionReport `json:"instructions"`
+	// PromptCommands lists the !`commands` of the task's prompts, run
+	// before the model saw them.
+	PromptCommands []PromptCommandReport `json:"prompt_commands"`
+	// Plan is a plan-mode task's final answer; "" for other tasks.
+	Plan string `json:"plan"`
+}
+
+// InstructionReport is one instruction file given to the model.
+type InstructionReport struct {
+	Path string `json:"path"`
+	// Step is 0 for the system prompt's files, else the step whose calls
+	// reached the file's directory.
+	Step      int    `json:"step"`
+	Bytes     int    `json:"bytes"`
+	Truncated bool   `json:"truncated"`
+	Source    string `json:"source"`
+}
+
+// PromptCommandReport is one !`command` of a task's prompts.
+type PromptCommandReport struct {
+	Command     string `json:"command"`
+	ExitCode    int    `json:"exit_code"`
+	DurationMS  int64  `json:"duration_ms"`
+	OutputBytes int    `json:"output_bytes"`
+	// Error says why the command could not run; "" when it ran.
+	Error string `json:"error"`
 }
 
 // CheckReport is one run of one check command.

@@ -130,6 +130,7 @@ func writeTextTask(b *strings.Builder, t *TaskReport) {
 		b.WriteString("no files changed\n")
 	}
 	writeTextPush(b, t)
+	writeTextPromptInfo(b, t)
 	writeTextSteps(b, t)
 	if len(t.Denied) > 0 {
 		b.WriteString("\n")
@@ -142,7 +143,11 @@ func writeTextTask(b *strings.Builder, t *TaskReport) {
 		}
 	}
 	writeTextChecks(b, t)
-	if t.FinalMessage != "" {
+	if t.Plan != "" {
+		b.WriteString("\n")
+		writeTextBlock(b, "plan", truncate(t.Plan, planLimit))
+	}
+	if t.FinalMessage != "" && t.FinalMessage != t.Plan {
 		b.WriteString("\n")
 		writeTextBlock(b, "final message", truncate(t.FinalMessage, finalMessageLimit))
 	}

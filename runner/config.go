@@ -2,6 +2,7 @@ package runner
 
 import (
 	"github.com/safe-coder/safe-coder/llm"
+	"github.com/safe-coder/safe-coder/runner/prompt"
 	"github.com/safe-coder/safe-coder/tasks"
 )
 
@@ -14,6 +15,12 @@ type Config struct {
 	System string
 	// Tools are the definitions offered to the model.
 	Tools []llm.ToolDef
+	// Instructions are the instruction files already in System, recorded
+	// when the task starts; their paths are never given again as nested
+	// instructions.
+	Instructions []prompt.Instruction
+	// InstructionsSource says where they were read: "worktree" or "base".
+	InstructionsSource string
 
 	// The run branch, as gitsafety.Begin made it; recorded, not acted on.
 	Branch         string

@@ -9,6 +9,7 @@ import (
 	"github.com/safe-coder/safe-coder/llm"
 	"github.com/safe-coder/safe-coder/report"
 	"github.com/safe-coder/safe-coder/runner/policy"
+	"github.com/safe-coder/safe-coder/runner/prompt"
 	"github.com/safe-coder/safe-coder/runner/tools"
 )
 
@@ -39,6 +40,13 @@ type Recorder interface {
 // as a Result with IsError, never as a Go error.
 type Toolbox interface {
 	Exec(ctx context.Context, call llm.ToolCall) tools.Result
+}
+
+// PromptExpander brings a prompt's @paths and !`commands` in (see
+// prompt.Expand). A *prompt.Error means the prompt refers to something it
+// may not or cannot have; the task does not start.
+type PromptExpander interface {
+	Expand(ctx context.Context, text string) (prompt.Expansion, error)
 }
 
 // Policy decides whether a tool call may run.
@@ -76,6 +84,12 @@ type Deps struct {
 	// Checker runs the task's checks after the model's last answer;
 	// required when the task has checks.
 	Checker Checker
+	// Prompts brings the task's @paths and !`commands` in when the task
+	// starts; nil sends the prompts as written.
+	Prompts PromptExpander
+	// Nested reads the AGENTS.md files of the directories the agent's
+	// file calls reach; nil adds none.
+	Nested prompt.Source
 	// Fault, when set, is called at each named point of a step where a
 	// crash must be survivable ("model-answered", "before-tool",
 	// "after-tool", "before-commit", "after-commit"); the CLI's fault

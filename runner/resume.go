@@ -27,6 +27,10 @@ type Resume struct {
 	Usage llm.Usage
 	// PromptsSent counts the task's prompts already in the conversation.
 	PromptsSent int
+	// Prompts are the task's prompts as recorded when it started
+	// (expanded); nil when none were recorded, and then the task's own
+	// are expanded again only if no prompt was sent yet.
+	Prompts []string
 	// CheckRounds counts the rounds of checks already run.
 	CheckRounds int
 	// Reopened says that the task had been recorded as finished
@@ -99,6 +103,19 @@ func ResumeRun(ctx context.Context, cfg Config, deps Deps, r Resume) Result {
 		// The last answer had no tool calls: its consequences (the next
 		// prompt, the checks) had not happened yet.
 		answered = true
+	}
+	if len(l.history) == 0 && r.Prompts == nil {
+		// The task stopped before its prompts were recorded: nothing
+		// was sent, so they are expanded (and their commands run) now.
+		if res, ok := l.preparePrompts(ctx, keep); !ok {
+			return l.finishTask(keep, res)
+		}
+		return l.finishTask(keep, l.loop(ctx, keep))
+	}
+	l.prompts = r.Prompts
+	if l.prompts == nil {
+		// Recorded before prompts were: they were sent as written.
+		l.prompts = cfg.Task.Prompts
 	}
 	prompts := max(r.PromptsSent, 1)
 	return l.finishTask(keep, l.run(ctx, keep, r.LastStep+1, prompts, answered))
@@ -220,6 +237,7 @@ func (l *loop) finishTask(keep context.Context, res Result) Result {
 		res.Status = StatusError
 	}
 	res.FinalMessage = l.redact(res.FinalMessage)
+	l.recordPlan(keep, res)
 	recErr := l.recErr
 	l.recErr = nil
 	fin := report.TaskFinished{

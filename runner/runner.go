@@ -44,6 +44,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) Result {
 		Branch: cfg.Branch, BaseCommit: cfg.BaseCommit, StartCommit: cfg.StartCommit,
 		SnapshotCommit: cfg.SnapshotCommit,
 	})
+	if res, ok := l.preparePrompts(ctx, keep); !ok {
+		return l.finishTask(keep, res)
+	}
 	return l.finishTask(keep, l.loop(ctx, keep))
 }
 
@@ -53,9 +56,15 @@ type loop struct {
 	now     func() time.Time
 	log     io.Writer
 	history []llm.Message
-	final   string
-	spent   budget
-	ctxWin  contextWindow
+	// prompts are the task's prompts as the model gets them: expanded
+	// when the task started, or as recorded then for a resumed task.
+	prompts []string
+	// known are the instruction files the model has been given, by
+	// path; nil until the first nested lookup.
+	known  map[string]bool
+	final  string
+	spent  budget
+	ctxWin contextWindow
 	// checkRounds counts the times the task's checks ran.
 	checkRounds int
 	// recErr is the first failure to record; once set, no tool runs,
@@ -154,7 +163,7 @@ func (l *loop) interrupted(ctx context.Context, steps int, where string) (Result
 }
 
 func (l *loop) loop(ctx, keep context.Context) Result {
-	l.addMessage(keep, 0, userText(l.cfg.Task.Prompts[0]))
+	l.addMessage(keep, 0, userText(l.prompts[0]))
 	return l.run(ctx, keep, 1, 1, false)
 }
 
@@ -224,11 +233,10 @@ func (l *loop) run(ctx, keep context.Context, step, nextPrompt int, answered boo
 // prompt continues the conversation, and after the last one the checks
 // decide whether the task is done or gets a round of fixing.
 func (l *loop) afterAnswer(ctx, keep context.Context, step int, nextPrompt *int) (Result, bool) {
-	task := l.cfg.Task
-	if *nextPrompt == len(task.Prompts) {
+	if *nextPrompt == len(l.prompts) {
 		return l.afterLastAnswer(ctx, keep, step)
 	}
-	l.addMessage(keep, step, userText(task.Prompts[*nextPrompt]))
+	l.addMessage(keep, step, userText(l.prompts[*nextPrompt]))
 	*nextPrompt++
 	return Result{}, false
 }

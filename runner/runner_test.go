@@ -253,7 +253,7 @@ func TestRunSucceeds(t *testing.T) {
 		t.Errorf("request %+v", req)
 	}
 	want := []string{
-		"TaskStarted", "MessageAdded",
+		"TaskStarted", "PromptsPrepared", "MessageAdded",
 		"StepStarted", "ModelAnswered", "MessageAdded", "ToolCallStarted", "ToolCallFinished", "MessageAdded", "StepFinished",
 		"StepStarted", "ModelAnswered", "MessageAdded", "ToolCallStarted", "ToolCallFinished", "ToolCallStarted", "ToolCallFinished", "CommitStarted", "MessageAdded", "StepFinished",
 		"StepStarted", "ModelAnswered", "MessageAdded", "StepFinished",

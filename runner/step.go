@@ -156,6 +156,7 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 		}
 	}
 	l.addMessage(keep, step, llm.Message{Role: llm.RoleUser, Content: ran.results})
+	l.nestedNote(keep, step, ran.reached)
 	if len(commit.Skipped) > 0 {
 		l.note(keep, step, skippedNote(commit.Skipped))
 		l.logf("step %d: %s", step, skippedNote(commit.Skipped))
@@ -210,6 +211,9 @@ type callsRun struct {
 	// changed anything; nil once a command ran, since it may have changed
 	// anything. The commit then needs to look at these paths only.
 	touched []string
+	// reached lists the paths the file calls that ran worked in, for
+	// nested instructions.
+	reached []string
 }
 
 // runCalls decides and runs the calls of one turn in order. When skip is
@@ -254,6 +258,8 @@ func (l *loop) runCalls(ctx, keep context.Context, step int, calls []llm.ToolCal
 			outcome = "ok"
 			if res.IsError {
 				outcome = "error"
+			} else if p := reachedPath(call); p != "" {
+				out.reached = append(out.reached, p)
 			}
 			out.executed = append(out.executed, call.Name)
 			switch kind, _ := tools.KindOf(call.Name); kind {

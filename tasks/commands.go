@@ -28,8 +28,10 @@ type Command struct {
 	// Args names the command's arguments, in order: {{name}} in Body takes
 	// the argument at that position; {{args}} takes them all.
 	Args []string
-	// Approval and Tools, when set, apply to a task that uses the command
-	// unless the task sets its own.
+	// Approval and Tools, when set, narrow a task that uses the command:
+	// the stricter approval wins and only the tools both list are offered
+	// (see File.ApplyCommands). A command file can be changed by a pull
+	// request, so it never widens what the task file allows.
 	Approval Approval
 	Tools    []string
 	Body     string

@@ -42,8 +42,20 @@
 //     commands). Check commands are the task author's, so they are not
 //     subject to the agent's approval mode or rules.
 //   - Keys of the design that this version does not implement yet
-//     (instructions, command, git.base, ...) are rejected, never parsed
-//     and silently ignored.
+//     (git.base, ...) are rejected, never parsed and silently ignored.
+//   - A task has exactly one source for its first prompt: prompt, prompts
+//     or command (with args); args without command is an error. Custom
+//     commands (.safe-coder/commands/NAME.md) are applied after parsing by
+//     File.ApplyCommands, for command: and for any prompt that starts with
+//     /NAME (a first word with a "/" inside, like /usr/bin/x, is a path,
+//     not a command). An unknown command or a missing argument is an Error
+//     at the command: or prompt value. A command only narrows its task:
+//     the stricter approval (plan < default < auto-edit < yolo) and the
+//     tools both list, because a pull request can change the command file.
+//   - instructions is a list of repository-relative files (nil: the
+//     default names, first found; empty: none); instructions_from is
+//     worktree (default) or base. Task.At keeps where prompts, command and
+//     instructions are written, for problems found after parsing.
 //   - The pr mapping merges key by key (its lists replaced), like git.
 //     env.pass never names a pr.token_env variable, and a task never
 //     combines pr.on_failure: draft with on_failure: rollback, which
@@ -51,6 +63,10 @@
 //   - A Shard's assignment of a task depends only on the task's name and
 //     the number of shards (FNV-1a), so parallel jobs agree on it without
 //     talking to each other.
+//   - An Override (the run's --approval, --provider, --model) is checked
+//     like the task file, and a new provider or model re-derives what
+//     depends on it (endpoint and key variable; pricing and window are
+//     dropped), so no key or price of one model is used for another.
 //   - Parsing never panics, whatever the input; aliases are resolved with a
 //     bounded budget, so a small file cannot expand into unbounded work.
 //   - The package touches no network, git or model. The only file system

@@ -64,3 +64,7 @@ func (e Errors) sortByPosition() {
 // ErrBadShard is returned (wrapped) by ParseShard for a shard that is not
 // written as I/N with 1 ≤ I ≤ N.
 var ErrBadShard = errors.New("invalid shard")
+
+// ErrBadOverride is returned (wrapped) by Override.Apply for a value that
+// is not valid, or that leaves a task unable to run.
+var ErrBadOverride = errors.New("invalid command-line override")

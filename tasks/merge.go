@@ -51,14 +51,14 @@ type written struct {
 func where[T any](o opt[T]) written { return written{set: o.set, key: o.key, path: o.path} }
 
 // providerOf returns the provider a model layer chooses, falling back to
-// inherited; ok is false when the chosen provider is invalid (and already
-// reported).
-func providerOf(m modelLayer, inherited opt[string]) (Provider, bool) {
+// inherited, then to the base's; ok is false when the chosen provider is
+// invalid (and already reported).
+func (w *walker) providerOf(m modelLayer, inherited opt[string]) (Provider, bool) {
 	p := m.provider.or(inherited)
 	if p.set && !p.ok {
 		return "", false
 	}
-	return Provider(p.get(string(defaultProvider))), true
+	return Provider(p.get(string(w.base.provider()))), true
 }
 
 // checkProviderKeys reports the provider-specific keys m sets that do not
@@ -93,7 +93,7 @@ func (w *walker) checkProviderKeys(m modelLayer, provider Provider) {
 // checkDefaults checks what only the combination of default settings can
 // tell.
 func (w *walker) checkDefaults(d layer) {
-	p, ok := providerOf(d.model, opt[string]{})
+	p, ok := w.providerOf(d.model, opt[string]{})
 	if !ok {
 		return
 	}
@@ -123,17 +123,20 @@ func (w *walker) checkDefaults(d layer) {
 // model (its price) can run without repeating a problem already reported.
 func (w *walker) mergeModel(s scope, task, defaults layer) (m Model, known bool) {
 	tm, dm := task.model, defaults.model
-	provider, providerOK := providerOf(tm, dm.provider)
+	provider, providerOK := w.providerOf(tm, dm.provider)
 	if !providerOK {
 		// Which keys apply is unknown; the provider is already reported.
-		provider = defaultProvider
+		provider = w.base.provider()
 	}
-	defaultsProvider, _ := providerOf(dm, opt[string]{})
-	name := tm.name.or(dm.name)
+	defaultsProvider, _ := w.providerOf(dm, opt[string]{})
+	// The base (a config file) is below the defaults and only about its
+	// own provider's tasks.
+	bm := w.base.layer(provider)
+	name := tm.name.or(dm.name).or(bm.name)
 	sameEndpoint := provider == defaultsProvider
 	sameModel := sameEndpoint && (!tm.name.set || (dm.name.set && tm.name.get("") == dm.name.get("")))
 
-	baseURL := inherited("base_url", provider, tm.baseURL, dm.baseURL, sameEndpoint)
+	baseURL := inherited("base_url", provider, tm.baseURL, dm.baseURL, sameEndpoint).or(bm.baseURL)
 	apiKeyEnv := inherited("api_key_env", provider, tm.apiKeyEnv, dm.apiKeyEnv, sameEndpoint)
 	stream := inherited("stream", provider, tm.stream, dm.stream, true)
 	transcript := inherited("transcript", provider, tm.transcript, dm.transcript, true)
@@ -144,7 +147,7 @@ func (w *walker) mergeModel(s scope, task, defaults layer) (m Model, known bool)
 		Provider:        provider,
 		Name:            name.get(""),
 		BaseURL:         baseURL.get(""),
-		MaxOutputTokens: tm.maxOutputTokens.or(dm.maxOutputTokens).get(defaultMaxOutputTokens),
+		MaxOutputTokens: tm.maxOutputTokens.or(dm.maxOutputTokens).or(bm.maxOutputTokens).get(defaultMaxOutputTokens),
 		Transcript:      transcript.get(""),
 		ContextWindow:   window.get(0),
 	}

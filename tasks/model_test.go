@@ -79,7 +79,7 @@ func modelCases(tb testing.TB) []parseCase {
 		{"api_key_env not a name", lines("version: 1", "tasks:",
 			"  - {name: a, prompt: p, model: {name: m, api_key_env: 1KEY}}",
 			"  - {name: b, prompt: p, model: {name: m, api_key_env: sk-ant-api03-xyz}}",
-			`  - {name: c, prompt: p, model: {name: m, api_key_env: ""}}`), []string{
+			`  - {name: c, prompt: p, model: {name: m, api_key_env: "2"}}`), []string{
 			`tasks.yaml:3:56: tasks[0].model.api_key_env: expected the name of the environment variable holding the key (letters, digits and _, not starting with a digit); if this is the key itself, remove it from the file and rotate it`,
 			`tasks.yaml:4:56: tasks[1].model.api_key_env: expected the name of the environment variable holding the key (letters, digits and _, not starting with a digit); if this is the key itself, remove it from the file and rotate it`,
 			`tasks.yaml:5:56: tasks[2].model.api_key_env: expected the name of the environment variable holding the key (letters, digits and _, not starting with a digit); if this is the key itself, remove it from the file and rotate it`,
@@ -223,4 +223,22 @@ func modelCases(tb testing.TB) []parseCase {
 func TestParseModelErrors(t *testing.T) {
 	t.Parallel()
 	runParseCases(t, modelCases(t))
+}
+
+// An empty api_key_env says the server takes no key: a local vLLM or
+// llama.cpp server behind provider openai gets no Authorization header.
+func TestParseModelNoKey(t *testing.T) {
+	t.Parallel()
+	f, err := Parse("tasks.yaml", []byte(lines("version: 1", "tasks:",
+		`  - {name: a, prompt: p, model: {provider: openai, name: m, base_url: "http://localhost:8000/v1", api_key_env: ""}}`,
+		`  - {name: b, prompt: p, model: {provider: openai, name: m}}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Tasks[0].Model.APIKeyEnv; got != "" {
+		t.Errorf("api_key_env \"\": APIKeyEnv = %q, want none", got)
+	}
+	if got := f.Tasks[1].Model.APIKeyEnv; got != "OPENAI_API_KEY" {
+		t.Errorf("default: APIKeyEnv = %q, want OPENAI_API_KEY", got)
+	}
 }

@@ -29,7 +29,12 @@ func Load(path string) (*File, error) {
 // not valid the error is an Errors holding every problem, sorted by
 // position.
 func Parse(path string, data []byte) (*File, error) {
-	w := &walker{file: path, dir: filepath.Dir(path)}
+	return parse(path, data, ModelBase{})
+}
+
+// parse is Parse over a base model layer (see ParseWith).
+func parse(path string, data []byte, base ModelBase) (*File, error) {
+	w := &walker{file: path, dir: filepath.Dir(path), base: base}
 	root, ok := w.document(data)
 	if !ok {
 		w.errs.sortByPosition()

@@ -29,8 +29,6 @@ func TestLoadInvalidFile(t *testing.T) {
 		p + `14:41: tasks[0].tools[3]: expected one of read_file, list_files, grep, write_file, edit_file, bash; got "shell"`,
 		p + `15:11: tasks[1].name: duplicate task name "fix-vet" (first at line 12); task names must be unique`,
 		p + `17:5: tasks[1].modle: unknown key "modle"; did you mean "model"?`,
-		p + `18:5: tasks[2]: missing required key "prompt" (or "prompts" for several)`,
-		p + `19:5: tasks[2].command: "command" is not supported yet by this version of safe-coder; remove it`,
 		p + `20:19: tasks[2].git.branch: "docs/{task}" must contain {run}; without it two runs of the same task would use the same branch`,
 		p + `23:55: tasks[3].model.stream: expected true or false, got "on", which YAML 1.1 reads as true and YAML 1.2 as a string; write true`,
 		p + `24:14: tasks[3].limits.max_cost_usd: max_cost_usd needs a price for ollama model "llama3.1"; add model.pricing`,

@@ -10,13 +10,14 @@ import (
 
 // settingKeys may be set in defaults and on each task.
 func settingKeys() []string {
-	return []string{"model", "approval", "tools", "allow", "deny", "env", "limits", "checks", "on_failure", "git", "pr"}
+	return []string{"model", "approval", "tools", "allow", "deny", "env", "limits", "checks", "on_failure", "git", "pr",
+		"instructions", "instructions_from"}
 }
 
 // settingKeysNotYet are keys of the design that defaults and tasks will
 // take in a later version.
 func settingKeysNotYet() []string {
-	return []string{"instructions"}
+	return nil
 }
 
 func rootKeys() keySet {
@@ -24,7 +25,7 @@ func rootKeys() keySet {
 	for _, k := range settingKeys() {
 		misplace[k] = fmt.Sprintf("%q cannot be set at the top level; put it under defaults: or on a task", k)
 	}
-	for _, k := range []string{"name", "prompt", "prompts"} {
+	for _, k := range []string{"name", "prompt", "prompts", "command", "args"} {
 		misplace[k] = fmt.Sprintf("%q cannot be set at the top level; put it on a task under tasks:", k)
 	}
 	return keySet{known: []string{"version", "defaults", "tasks"}, misplace: misplace}
@@ -32,7 +33,7 @@ func rootKeys() keySet {
 
 func defaultsKeys() keySet {
 	misplace := map[string]string{}
-	for _, k := range []string{"name", "prompt", "prompts"} {
+	for _, k := range []string{"name", "prompt", "prompts", "command", "args"} {
 		misplace[k] = fmt.Sprintf("%q can only be set on a task, not in defaults", k)
 	}
 	return keySet{known: settingKeys(), notYet: settingKeysNotYet(), misplace: misplace}
@@ -40,8 +41,8 @@ func defaultsKeys() keySet {
 
 func taskKeys() keySet {
 	return keySet{
-		known:  append([]string{"name", "prompt", "prompts"}, settingKeys()...),
-		notYet: append(settingKeysNotYet(), "command", "args"),
+		known:  append([]string{"name", "prompt", "prompts", "command", "args"}, settingKeys()...),
+		notYet: settingKeysNotYet(),
 	}
 }
 
@@ -99,6 +100,10 @@ func prOnFailureEnum() enum {
 
 func dirtyEnum() enum {
 	return enum{noun: "choice", values: []string{DirtySnapshot, DirtyRefuse}}
+}
+
+func instructionsFromEnum() enum {
+	return enum{noun: "choice", values: []string{string(InstructionsWorktree), string(InstructionsBase)}}
 }
 
 func toolEnum() enum {

@@ -29,6 +29,7 @@ type layer struct {
 	onFailure opt[string]
 	git       gitLayer
 	pr        prLayer
+	prompt    promptLayer
 }
 
 type modelLayer struct {
@@ -105,6 +106,7 @@ func (w *walker) layer(fs fields) layer {
 	if f, ok := fs["pr"]; ok {
 		l.pr = w.pr(f)
 	}
+	l.prompt = w.promptSettings(fs)
 	return l
 }
 
@@ -124,8 +126,8 @@ func (w *walker) model(f field) modelLayer {
 		m.baseURL = w.baseURL(f)
 	}
 	if f, ok := fs["api_key_env"]; ok {
-		m.apiKeyEnv = w.envName(f)
-		if m.apiKeyEnv.ok {
+		m.apiKeyEnv = w.keyEnvName(f)
+		if m.apiKeyEnv.ok && m.apiKeyEnv.v != "" {
 			w.noteKeyEnv(m.apiKeyEnv.v)
 		}
 	}
@@ -225,6 +227,16 @@ func (w *walker) baseURL(f field) opt[string] {
 var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // envName reads the name (never the value) of an environment variable.
+// keyEnvName reads model.api_key_env: a variable's name, or "" for a
+// server that takes no key (a local vLLM or llama.cpp behind provider
+// openai), which then gets no Authorization header.
+func (w *walker) keyEnvName(f field) opt[string] {
+	if o := w.str(f); o.ok && o.v == "" {
+		return o
+	}
+	return w.envName(f)
+}
+
 func (w *walker) envName(f field) opt[string] {
 	o := w.str(f)
 	if o.ok && !envVarName.MatchString(o.v) {

@@ -53,6 +53,7 @@ func (w *walker) task(f field, defaults layer, seen map[string]*yaml.Node) (Task
 		MaxFileMB: tg.maxFileMB.or(dg.maxFileMB).get(defaultMaxFileMB),
 	}
 	t.PR = mergePR(settings.pr, defaults.pr)
+	w.promptTask(&t, fs, settings.prompt, defaults.prompt)
 	w.checkDraftAfterRollback(s, settings, defaults, t)
 	if name.ok && (!branch.set || branch.ok) {
 		// The template was checked with a sample name; the real one can
@@ -124,7 +125,7 @@ func (w *walker) prompts(f field, fs fields, node *yaml.Node) []string {
 			later = one
 		}
 		w.errorf(later.key, later.path, "set either \"prompt\" or \"prompts\", not both")
-	case !hasOne && !hasMany:
+	case !hasOne && !hasMany && !hasField(fs, "command"):
 		w.errorf(node, f.path, "missing required key \"prompt\" (or \"prompts\" for several)")
 	}
 	var out []string

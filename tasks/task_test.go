@@ -81,30 +81,33 @@ func taskCases() []parseCase {
 			`tasks.yaml:7:5: tasks[0].Approval: unknown key "Approval"; did you mean "approval"?`,
 		}},
 		{"unknown key without suggestion", task("  - name: t", "    prompt: p", "    owner: me"), []string{
-			`tasks.yaml:7:5: tasks[0].owner: unknown key "owner"; valid keys are name, prompt, prompts, model, approval, tools, allow, deny, env, limits, checks, on_failure, git, pr`,
+			`tasks.yaml:7:5: tasks[0].owner: unknown key "owner"; valid keys are name, prompt, prompts, command, args, model, approval, tools, allow, deny, env, limits, checks, on_failure, git, pr, instructions, instructions_from`,
 		}},
 		{"unknown key that is not a word", task("  - name: t", "    prompt: p", `    "tool s": [bash]`), []string{
 			`tasks.yaml:7:5: tasks[0]["tool s"]: unknown key "tool s"; did you mean "tools"?`,
 		}},
 		{"short unknown key gets no suggestion", task("  - name: t", "    prompt: p", "    id: 1"), []string{
-			`tasks.yaml:7:5: tasks[0].id: unknown key "id"; valid keys are name, prompt, prompts, model, approval, tools, allow, deny, env, limits, checks, on_failure, git, pr`,
+			`tasks.yaml:7:5: tasks[0].id: unknown key "id"; valid keys are name, prompt, prompts, command, args, model, approval, tools, allow, deny, env, limits, checks, on_failure, git, pr, instructions, instructions_from`,
 		}},
-		{"keys not supported yet on a task", task("  - name: t", "    prompt: p",
-			"    instructions: [AGENTS.md]", "    checks: {commands: [go test]}",
-			"    on_failure: keep", "    pr: {open: true}", "    command: update-docs", "    args: install"), []string{
-			`tasks.yaml:7:5: tasks[0].instructions: "instructions" is not supported yet by this version of safe-coder; remove it`,
-			`tasks.yaml:11:5: tasks[0].command: "command" is not supported yet by this version of safe-coder; remove it`,
-			`tasks.yaml:12:5: tasks[0].args: "args" is not supported yet by this version of safe-coder; remove it`,
+		{"command with a prompt, args without a command", task("  - name: t", "    prompt: p",
+			"    instructions: [AGENTS.md]", "    command: update-docs", "    args: install",
+			"  - name: u", "    prompt: p", "    args: x"), []string{
+			`tasks.yaml:6:5: tasks[0].prompt: set either "command" or "prompt", not both: a custom command is the task's first prompt`,
+			`tasks.yaml:12:5: tasks[1].args: "args" needs "command": they are the arguments of a custom command`,
 		}},
-		{"keys not supported yet in defaults", lines("version: 1", "defaults:", "  model: {name: m}",
-			"  allow: []", "  deny: []", "  instructions: []", "  checks: {}", "  on_failure: rollback", "  pr: {}",
+		{"bad instruction files and source in defaults", lines("version: 1", "defaults:", "  model: {name: m}",
+			"  instructions: [../x.md, /etc/a.md, .git/config, '']", "  instructions_from: yes",
 			"tasks: [{name: t, prompt: p}]"), []string{
-			`tasks.yaml:6:3: defaults.instructions: "instructions" is not supported yet by this version of safe-coder; remove it`,
+			`tasks.yaml:4:18: defaults.instructions[0]: instruction file "../x.md" leaves the repository; write it relative to the repository root`,
+			`tasks.yaml:4:27: defaults.instructions[1]: instruction file "/etc/a.md" is absolute; write it relative to the repository root`,
+			`tasks.yaml:4:38: defaults.instructions[2]: instruction file ".git/config" is inside .git, which is never read`,
+			`tasks.yaml:4:51: defaults.instructions[3]: must not be empty`,
+			`tasks.yaml:5:22: defaults.instructions_from: expected one of worktree, base; got "yes" (a YAML 1.1 boolean word, not a choice)`,
 		}},
 		{"task-only keys in defaults", lines("version: 1", "defaults:", "  model: {name: m}", "  prompt: p", "  command: x",
 			"tasks: [{name: t, prompt: p}]"), []string{
 			`tasks.yaml:4:3: defaults.prompt: "prompt" can only be set on a task, not in defaults`,
-			`tasks.yaml:5:3: defaults.command: unknown key "command"; valid keys are model, approval, tools, allow, deny, env, limits, checks, on_failure, git, pr`,
+			`tasks.yaml:5:3: defaults.command: "command" can only be set on a task, not in defaults`,
 		}},
 	}
 }

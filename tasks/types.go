@@ -37,7 +37,50 @@ type Task struct {
 	// PR says whether the run branch is pushed and proposed as a pull
 	// request when the task ends. The CLI carries it out.
 	PR PR
+	// Instructions are the repository-relative instruction files joined
+	// to the system prompt, each of which must exist. nil means the first
+	// found of the default names (AGENTS.md, SAFE_CODER.md, CLAUDE.md,
+	// GEMINI.md, QWEN.md); an empty list means none.
+	Instructions []string
+	// InstructionsFrom says where instruction files are read.
+	InstructionsFrom InstructionsFrom
+	// Command is the custom command the task runs (command:), "" when the
+	// task writes its prompts; Args are its arguments as written. Once
+	// File.ApplyCommands has run, Prompts holds the expanded command.
+	Command, Args string
+	// At is where the task's prompts and command are written, for
+	// problems found after parsing (custom commands, @paths).
+	At Positions
 }
+
+// Position is a place in the task file, 1-based.
+type Position struct{ Line, Col int }
+
+// Positions are where a task's prompt-making keys are written.
+type Positions struct {
+	// Prompts has one position per prompt: the prompt's value, or the
+	// command: value for the prompt a custom command made.
+	Prompts []Position
+	// Command is the command: value; zero when there is none.
+	Command Position
+	// Instructions is the instructions value the task uses (its own or
+	// the defaults'); zero when neither sets it.
+	Instructions Position
+}
+
+// InstructionsFrom is where a task's instruction files are read.
+type InstructionsFrom string
+
+// The instructions_from values.
+const (
+	// InstructionsWorktree reads them from the work tree as the run
+	// starts, uncommitted changes included.
+	InstructionsWorktree InstructionsFrom = "worktree"
+	// InstructionsBase reads them from the run's base commit, so changes
+	// on the checked-out branch (a pull request) cannot rewrite the rules
+	// the agent runs under.
+	InstructionsBase InstructionsFrom = "base"
+)
 
 // Env says which environment variables commands run by the bash tool see
 // beyond the scrubbed default.

@@ -17,8 +17,9 @@ const maxVisits = 1_000_000
 
 // walker reads one YAML document and collects every problem it finds.
 type walker struct {
-	file    string // as given to Parse, for Error.File
-	dir     string // the task file's directory, for relative transcripts
+	file    string    // as given to Parse, for Error.File
+	dir     string    // the task file's directory, for relative transcripts
+	base    ModelBase // the lowest-priority model layer (ParseWith)
 	errs    Errors
 	visits  int
 	stopped bool // the visit budget ran out; nothing more is read

@@ -60,6 +60,7 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	var notFound string
 	app := &cli.Command{
 		Name:            "safe-coder",
+		Description:     appExamples,
 		Usage:           "run an AI coding agent headless, with every step committed on its own branch",
 		Version:         version,
 		Writer:          s.Out,
@@ -83,6 +84,9 @@ func Main(ctx context.Context, args []string, s Streams) int {
 			resumeCommand(s),
 			rollbackCommand(s),
 			restoreCommand(s),
+			prCommand(s),
+			initCommand(s),
+			commandsCommand(s),
 			versionCommand(s),
 		},
 	}
@@ -91,7 +95,11 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	}
 	err := app.Run(ctx, args)
 	if notFound != "" {
-		fmt.Fprintf(s.Err, "safe-coder: unknown command %q; run 'safe-coder --help' for the list\n", notFound)
+		hint := "run 'safe-coder --help' for the list"
+		if near := cli.SuggestCommand(app.Commands, notFound); near != "" {
+			hint = fmt.Sprintf("did you mean %q? ('safe-coder --help' lists them)", near)
+		}
+		fmt.Fprintf(s.Err, "safe-coder: unknown command %q; %s\n", notFound, hint)
 		return exitUsage
 	}
 	if err == nil {
@@ -118,8 +126,9 @@ func Main(ctx context.Context, args []string, s Streams) int {
 
 func versionCommand(s Streams) *cli.Command {
 	return &cli.Command{
-		Name:  "version",
-		Usage: "print the version",
+		Name:        "version",
+		Description: versionExamples,
+		Usage:       "print the version",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() > 0 {
 				return usageErrorf("version takes no arguments")

@@ -42,6 +42,7 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Values[fakeKey{}] = &fakeHolder{t: env.T()}
+			env.Values[githubKey{}] = &githubHolder{}
 			env.Values[marksKey{}] = repoMarks{}
 			t := env.T()
 			workDir := env.WorkDir
@@ -87,6 +88,7 @@ func TestScripts(t *testing.T) {
 			"llmfake":      cmdLLMFake,
 			"initrepo":     cmdInitRepo,
 			"jsonq":        cmdJSONQ,
+			"jsonlines":    cmdJSONLines,
 			"jsonvar":      cmdJSONVar,
 			"mainmark":     cmdMainMark,
 			"invariants":   cmdInvariants,
@@ -94,6 +96,8 @@ func TestScripts(t *testing.T) {
 			"waitfile":     cmdWaitFile,
 			"signal":       cmdSignal,
 			"exitedwithin": cmdExitedWithin,
+			"githubfake":   cmdGitHubFake,
+			"ghoutput":     cmdGHOutput,
 		},
 	})
 }
@@ -368,6 +372,11 @@ func TestMainInProcess(t *testing.T) {
 		{[]string{"safe-coder", "run", "--no-such-flag", "x.yaml"}, 2, "", "no-such-flag"},
 		{[]string{"safe-coder", "validate", "does-not-exist.yaml"}, 2, "", "does-not-exist.yaml"},
 		{[]string{"safe-coder", "report", "--format", "xml"}, 2, "", `--format "xml"`},
+		{[]string{"safe-coder", "run", "--shard", "0/2", "x.yaml"}, 2, "", `--shard: invalid shard "0/2"`},
+		{[]string{"safe-coder", "report", "merge"}, 2, "", "needs the JSON reports to merge"},
+		{[]string{"safe-coder", "report", "merge", "--format", "xml", "a.json"}, 2, "", `--format "xml"`},
+		{[]string{"safe-coder", "report", "merge", "missing.json"}, 2, "", "missing.json"},
+		{[]string{"safe-coder", "pr"}, 2, "", "pr needs the run id"},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer

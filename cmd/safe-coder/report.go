@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -18,7 +19,7 @@ func reportCommand(s Streams) *cli.Command {
 		Name:  "report",
 		Usage: "print the report of a run (default: the last one), finished, still going or killed",
 		Description: "A run that never recorded its end (it is still going, or its process was killed) " +
-			"reports as status running, with what it had done so far.",
+			"reports as status running, with what it had done so far.\n\n" + reportExamples,
 		ArgsUsage: "[RUN]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Usage: "json, markdown or text", Value: "markdown"},
@@ -26,6 +27,7 @@ func reportCommand(s Streams) *cli.Command {
 			repoFlag(),
 			stateFlag(),
 		},
+		Commands: []*cli.Command{reportMergeCommand(s)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() > 1 {
 				return usageErrorf("report takes at most one run id")
@@ -99,20 +101,27 @@ func render(rep *report.Report, format string) ([]byte, error) {
 	return []byte(rep.Markdown()), nil
 }
 
-// emitReports prints the Markdown report of the run to stdout and writes
-// the files the flags ask for.
-func emitReports(ctx context.Context, s Streams, store *report.Store, runID string, opts runOptions, fault func(string)) error {
+// emitReports prints the Markdown report of the run to stdout (with
+// --quiet, its one-line outcome) and writes the files the flags ask for;
+// in GitHub Actions, also the annotations, outputs and step summary, with
+// the JSON report written to $RUNNER_TEMP when no file is named. errs is
+// the stderr that --quiet keeps for errors.
+func emitReports(ctx context.Context, s Streams, errs io.Writer, store *report.Store, runID string, opts runOptions, fault func(string)) error {
 	rep, err := store.Report(ctx, runID)
 	if err != nil {
 		return err
 	}
 	md := []byte(rep.Markdown())
-	if opts.reportJSON != "" {
+	reportJSON := opts.reportJSON
+	if reportJSON == "" && opts.actions.enabled {
+		reportJSON = opts.actions.reportPath(runID)
+	}
+	if reportJSON != "" {
 		js, err := rep.JSON()
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(opts.reportJSON, js); err != nil {
+		if err := writeFileAtomic(reportJSON, js); err != nil {
 			return err
 		}
 	}
@@ -121,6 +130,19 @@ func emitReports(ctx context.Context, s Streams, store *report.Store, runID stri
 		if err := writeFileAtomic(opts.reportMD, md); err != nil {
 			return err
 		}
+	}
+	if opts.actions.enabled {
+		log := s.Err
+		if opts.quiet {
+			log = errs
+		}
+		if err := emitActions(ctx, opts.actions, log, rep, string(md), reportJSON); err != nil {
+			return err
+		}
+	}
+	if opts.quiet {
+		_, err = io.WriteString(s.Out, quietLine(rep))
+		return err
 	}
 	_, err = s.Out.Write(md)
 	return err

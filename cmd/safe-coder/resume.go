@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -19,26 +20,29 @@ import (
 
 func resumeCommand(s Streams) *cli.Command {
 	return &cli.Command{
-		Name:      "resume",
-		Usage:     "continue a run that was killed or cancelled, from where its record ends",
-		ArgsUsage: "RUN",
-		Flags: []cli.Flag{
+		Name:        "resume",
+		Usage:       "continue a run that was killed or cancelled, from where its record ends",
+		ArgsUsage:   "RUN",
+		Description: resumeExamples,
+		Flags: append([]cli.Flag{
 			repoFlag(),
 			stateFlag(),
 			&cli.StringFlag{Name: "report-json", Usage: "also write the JSON report to this file"},
 			&cli.StringFlag{Name: "report-md", Usage: "also write the Markdown report to this file"},
 			clearStaleLockFlag(),
-		},
+		}, progressFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() != 1 {
 				return usageErrorf("resume needs the run id: safe-coder resume RUN (safe-coder runs lists them)")
 			}
 			return resumeRun(ctx, s, cmd.Args().First(), runOptions{
+				github:         githubFromEnv(os.Getenv),
 				repo:           cmd.String("repo"),
 				state:          cmd.String("state"),
 				reportJSON:     cmd.String("report-json"),
 				reportMD:       cmd.String("report-md"),
 				clearStaleLock: cmd.Bool("clear-stale-lock"),
+				log:            logOptionsOf(cmd),
 			})
 		},
 	}
@@ -75,9 +79,16 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 	if st.TaskFileData == nil {
 		return usageErrorf("run %s was recorded without its task file (an older safe-coder), so it cannot be resumed; start it again with safe-coder run", runID)
 	}
-	file, err := tasks.Parse(st.TaskFile, st.TaskFileData)
+	cfg, err := loadConfig(ctx, s)
+	if err != nil {
+		return err
+	}
+	file, err := tasks.ParseWith(st.TaskFile, st.TaskFileData, tasks.ParseOptions{Base: cfg.Base()})
 	if err != nil {
 		return exitWith(exitUsage, fmt.Errorf("the task file recorded with run %s: %w", runID, err))
+	}
+	if err := applyCommands(file, repo.Root()); err != nil {
+		return err
 	}
 
 	var plan []plannedTask
@@ -107,10 +118,20 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 	if len(todo) == 0 {
 		return usageErrorf("run %s has nothing to resume: every task ended (the run is %s); safe-coder report %s shows it", runID, st.Status, runID)
 	}
-	rc, err := prepare(s, file, todo)
+	s, display, stopProgress, err := startProgress(ctx, s, s.Err, opts.log, todo)
 	if err != nil {
 		return err
 	}
+	defer stopProgress()
+	rc, err := prepare(s, file, todo, cfg.Base())
+	if err != nil {
+		return err
+	}
+	// A resumed task that ends opens its pull request as pr says.
+	if err := rc.setPublisher(opts, todo); err != nil {
+		return err
+	}
+	rc.progress = display
 	rc.attach(runID, repo, store)
 	if err := rc.rec.Record(context.WithoutCancel(ctx), report.RunResumed{RunID: runID, At: time.Now()}); err != nil {
 		return exitWith(exitFailure, err)

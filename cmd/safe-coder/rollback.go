@@ -14,9 +14,10 @@ import (
 
 func rollbackCommand(s Streams) *cli.Command {
 	return &cli.Command{
-		Name:      "rollback",
-		Usage:     "move a run's branches back (to their start by default), keeping the old tips under refs/safe-coder/backup/",
-		ArgsUsage: "RUN",
+		Name:        "rollback",
+		Description: rollbackExamples,
+		Usage:       "move a run's branches back (to their start by default), keeping the old tips under refs/safe-coder/backup/",
+		ArgsUsage:   "RUN",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "task", Usage: "only this task's branch"},
 			&cli.IntFlag{Name: "to-step", Usage: "reset to the commit of this step instead of the start"},
@@ -63,9 +64,10 @@ func rollbackCommand(s Streams) *cli.Command {
 
 func restoreCommand(s Streams) *cli.Command {
 	return &cli.Command{
-		Name:      "restore",
-		Usage:     "bring files back to their content at a run's start, as a new commit on the run branch",
-		ArgsUsage: "RUN PATH...",
+		Name:        "restore",
+		Description: restoreExamples,
+		Usage:       "bring files back to their content at a run's start, as a new commit on the run branch",
+		ArgsUsage:   "RUN PATH...",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "task", Usage: "the task whose branch to restore on (needed when the run had several)"},
 			repoFlag(),

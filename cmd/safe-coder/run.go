@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"github.com/safe-coder/safe-coder/report"
 	"github.com/safe-coder/safe-coder/runner"
 	"github.com/safe-coder/safe-coder/runner/policy"
+	"github.com/safe-coder/safe-coder/runner/prompt"
 	"github.com/safe-coder/safe-coder/runner/secrets"
 	"github.com/safe-coder/safe-coder/runner/tools"
 	"github.com/safe-coder/safe-coder/tasks"
@@ -37,6 +39,18 @@ type runOptions struct {
 	reportMD       string
 	init           bool
 	clearStaleLock bool
+	// openPR is --open-pr: every selected task that succeeds opens a
+	// pull request. quiet is --quiet: one line on stdout, only errors on
+	// stderr.
+	openPR, quiet bool
+	// shard is --shard; override holds --approval, --provider and --model.
+	shard    tasks.Shard
+	override tasks.Override
+	// actions and github are read from the environment by the command.
+	actions actionsEnv
+	github  githubEnv
+	// log holds --log-format, --verbose and --no-color.
+	log logOptions
 }
 
 func clearStaleLockFlag() cli.Flag {
@@ -75,10 +89,11 @@ func stateFlag() cli.Flag {
 
 func runCommand(s Streams) *cli.Command {
 	return &cli.Command{
-		Name:      "run",
-		Usage:     "run the tasks of a task file",
-		ArgsUsage: "TASKS.yaml",
-		Flags: []cli.Flag{
+		Name:        "run",
+		Usage:       "run the tasks of a task file",
+		ArgsUsage:   "TASKS.yaml",
+		Description: runExamples,
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "task", Usage: "run only the task with this name (repeatable)"},
 			repoFlag(),
 			stateFlag(),
@@ -86,12 +101,32 @@ func runCommand(s Streams) *cli.Command {
 			&cli.StringFlag{Name: "report-md", Usage: "also write the Markdown report to this file"},
 			&cli.BoolFlag{Name: "init", Usage: "make --repo a git repository with an empty first commit when it is not one (never done implicitly)"},
 			clearStaleLockFlag(),
-		},
+			&cli.BoolFlag{Name: "open-pr", Usage: "push the branch of every task that succeeds and open (or update) its pull request, as if each task had pr.open: true"},
+			&cli.BoolFlag{Name: "quiet", Usage: "print only the run's one-line outcome on stdout, and only errors on stderr (for cron)"},
+			&cli.StringFlag{Name: "shard", Usage: "run only part I of N of the selected tasks, e.g. 2/4, split by a hash of their names (for a CI matrix)"},
+			&cli.StringFlag{Name: "approval", Usage: "set every selected task's approval mode: plan, default, auto-edit or yolo"},
+			&cli.StringFlag{Name: "provider", Usage: "set every selected task's model provider: anthropic, openai, ollama or replay (its endpoint becomes the provider's default)"},
+			&cli.StringFlag{Name: "model", Usage: "set every selected task's model name"},
+		}, progressFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() != 1 {
 				return usageErrorf("run needs exactly one task file: safe-coder run TASKS.yaml")
 			}
+			var shard tasks.Shard
+			if v := cmd.String("shard"); cmd.IsSet("shard") {
+				var err error
+				if shard, err = tasks.ParseShard(v); err != nil {
+					return usageErrorf("--shard: %w", err)
+				}
+			}
 			return runTasks(ctx, s, runOptions{
+				openPR:         cmd.Bool("open-pr"),
+				quiet:          cmd.Bool("quiet"),
+				log:            logOptionsOf(cmd),
+				shard:          shard,
+				override:       tasks.Override{Approval: cmd.String("approval"), Provider: cmd.String("provider"), Model: cmd.String("model")},
+				actions:        actionsFromEnv(os.Getenv),
+				github:         githubFromEnv(os.Getenv),
 				file:           cmd.Args().First(),
 				tasks:          cmd.StringSlice("task"),
 				repo:           cmd.String("repo"),
@@ -113,19 +148,55 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if err != nil {
 		return usageErrorf("read task file: %w", err)
 	}
-	file, err := tasks.Parse(opts.file, data)
+	cfg, err := loadConfig(ctx, s)
+	if err != nil {
+		return err
+	}
+	file, err := tasks.ParseWith(opts.file, data, tasks.ParseOptions{Base: cfg.Base()})
 	if err != nil {
 		return exitWith(exitUsage, err)
+	}
+	// Custom commands and @paths are checked against the repository the
+	// run uses, before anything runs (prompts.go).
+	root, err := repoRootFor(ctx, opts.repo)
+	if err != nil {
+		return exitWith(exitRepo, err)
+	}
+	if err := applyCommands(file, root); err != nil {
+		return err
 	}
 	selected, err := file.Select(opts.tasks)
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	rc, err := prepare(s, file, selected)
+	if selected, err = narrowRun(selected, opts); err != nil {
+		return err
+	}
+	if err := checkPrompts(ctx, file, selected, root); err != nil {
+		return err
+	}
+	progress, closeLog := runStreams(s, opts)
+	defer closeLog()
+	progress, display, stopProgress, err := startProgress(ctx, progress, s.Err, opts.log, selected)
 	if err != nil {
 		return err
 	}
-	repo, err := openRepo(ctx, s, opts.repo, opts.init)
+	defer stopProgress()
+	if len(selected) == 0 {
+		// An empty part of a matrix still records a run, so that every
+		// job has a report to merge.
+		fmt.Fprintf(progress.Err, "safe-coder: shard %s of %s has no task; recording an empty run\n", opts.shard, opts.file)
+	}
+	rc, err := prepare(progress, file, selected, cfg.Base())
+	if err != nil {
+		return err
+	}
+	rc.progress = display
+	rc.errs = s.Err
+	if err := rc.setPublisher(opts, selected); err != nil {
+		return err
+	}
+	repo, err := openRepo(ctx, progress, opts.repo, opts.init)
 	if err != nil {
 		return exitWith(exitRepo, err)
 	}
@@ -163,15 +234,16 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	}); err != nil {
 		return exitWith(exitFailure, err)
 	}
-	fmt.Fprintf(s.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
+	fmt.Fprintf(progress.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
 	return rc.execute(ctx, plan, "", head, opts)
 }
 
 // prepare checks and builds what a run needs before the repository is
 // touched: the API keys, the fault hook, the models (so a bad replay
-// transcript is a set-up error too).
-func prepare(s Streams, file *tasks.File, selected []tasks.Task) (*runCtx, error) {
-	keys, err := apiKeys(selected)
+// transcript is a set-up error too). base is the config file's model layer,
+// whose key stands in for unset key variables.
+func prepare(s Streams, file *tasks.File, selected []tasks.Task, base tasks.ModelBase) (*runCtx, error) {
+	keys, err := apiKeys(s, selected, base)
 	if err != nil {
 		return nil, exitWith(exitUsage, err)
 	}
@@ -188,13 +260,16 @@ func prepare(s Streams, file *tasks.File, selected []tasks.Task) (*runCtx, error
 		}
 		models[t.Name] = m
 	}
-	return &runCtx{s: s, file: file, models: models, keys: keys, fault: fault}, nil
+	return &runCtx{s: s, errs: s.Err, file: file, models: models, keys: keys, fault: fault, http: httpClient}, nil
 }
 
 // attach binds the run context to its run, repository and store.
 func (rc *runCtx) attach(runID string, repo *gitsafety.Repo, store *report.Store) {
 	rc.runID, rc.repo, rc.store = runID, repo, store
 	rc.rec = faultRecorder{store: store, fault: rc.fault}
+	if rc.progress != nil {
+		rc.rec = rc.progress.Wrap(rc.rec)
+	}
 }
 
 func statePath(repo *gitsafety.Repo, flag string) string {
@@ -239,7 +314,7 @@ func (rc *runCtx) execute(ctx context.Context, plan []plannedTask, from string, 
 	if err := rc.rec.Record(keep, fin); err != nil {
 		return exitWith(exitFailure, err)
 	}
-	if err := emitReports(keep, s, rc.store, rc.runID, opts, rc.fault); err != nil {
+	if err := emitReports(keep, s, rc.errs, rc.store, rc.runID, opts, rc.fault); err != nil {
 		return exitWith(exitFailure, err)
 	}
 	if runErr != nil {
@@ -271,8 +346,16 @@ type runCtx struct {
 	// commands, and redacted wherever they might show up.
 	keys map[string]string
 	// rec records through the store, with the fault points around it.
-	rec   faultRecorder
-	fault func(point string)
+	rec runner.Recorder
+	// progress, when set, shows what rec records (see attach).
+	progress *report.Progress
+	fault    func(point string)
+	// http is the process's HTTP client; pub pushes and proposes the
+	// tasks' branches (nil: never).
+	http *http.Client
+	pub  *publisher
+	// errs is where errors go even when --quiet silences progress.
+	errs io.Writer
 }
 
 // runPlan runs the tasks one after the other. Each task gets its own
@@ -336,6 +419,10 @@ func (rc *runCtx) runPlan(ctx context.Context, plan []plannedTask, from string) 
 				firstErr = firstOf(firstErr, fmt.Errorf("task %s: on_failure rollback: %w", task.Name, err))
 			}
 		}
+		if err := rc.publishTask(ctx, task, sess, res.Status); err != nil {
+			status = status.Worse(publishStatus(err))
+			firstErr = firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
+		}
 		if res.Status == runner.StatusRepoError || res.Status == runner.StatusCancelled || res.Status == runner.StatusPolicyViolation {
 			// The repository or the process is going away, or something
 			// happened that a human must look at: later tasks stop here.
@@ -397,15 +484,22 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 	if err != nil {
 		return runner.Result{}, err
 	}
+	tp, err := newTaskPrompts(ctx, task, rc.repo, sess, pol, box)
+	if err != nil {
+		return runner.Result{}, err
+	}
+	defer tp.close()
 	cfg := runner.Config{
-		RunID:          rc.runID,
-		Task:           task,
-		System:         runner.SystemPrompt(task, pol.Offered()),
-		Tools:          defs,
-		Branch:         sess.Branch(),
-		BaseCommit:     sess.Base(),
-		StartCommit:    sess.Start(),
-		SnapshotCommit: sess.Snapshot(),
+		RunID:              rc.runID,
+		Task:               task,
+		System:             runner.SystemPrompt(task, pol.Offered()) + prompt.SystemSection(tp.instructions),
+		Instructions:       tp.instructions,
+		InstructionsSource: tp.source,
+		Tools:              defs,
+		Branch:             sess.Branch(),
+		BaseCommit:         sess.Base(),
+		StartCommit:        sess.Start(),
+		SnapshotCommit:     sess.Snapshot(),
 	}
 	deps := runner.Deps{
 		Model:    rc.models[task.Name],
@@ -417,11 +511,18 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 		Secrets:  secrets.NewRedactor(known),
 		Guard:    repoGuard{repo: rc.repo},
 		Checker:  boxChecker{box: box},
+		Prompts:  tp.expander,
+		Nested:   tp.nested,
 		Log:      rc.s.Err,
 	}
 	if resume != nil {
 		r, err := resumeOf(*resume, task)
 		if err != nil {
+			return runner.Result{}, err
+		}
+		// The prompts as the task first expanded them: a resumed task
+		// never runs a prompt's !`command` again.
+		if r.Prompts, err = rc.store.TaskPrompts(ctx, rc.runID, task.Name); err != nil {
 			return runner.Result{}, err
 		}
 		return runner.ResumeRun(ctx, cfg, deps, r), nil
@@ -499,9 +600,11 @@ func newModel(task tasks.Task, httpClient *http.Client, keys map[string]string, 
 // apiKeys reads the API key of every selected task from its environment
 // variable, before anything runs: a missing key is a set-up mistake, not a
 // provider failure. Tasks without a key variable (replay, an Ollama server
-// without auth) need none.
-func apiKeys(selected []tasks.Task) (map[string]string, error) {
+// without auth) need none. The config file's key (base) is used for a
+// task of its endpoint whose variable is unset.
+func apiKeys(s Streams, selected []tasks.Task, base tasks.ModelBase) (map[string]string, error) {
 	keys := map[string]string{}
+	warned := map[string]bool{}
 	var problems []string
 	for _, t := range selected {
 		name := t.Model.APIKeyEnv
@@ -509,6 +612,9 @@ func apiKeys(selected []tasks.Task) (map[string]string, error) {
 			continue
 		}
 		v := os.Getenv(name)
+		if v == "" {
+			v = configKey(s, t, base, warned)
+		}
 		if v == "" {
 			problems = append(problems, fmt.Sprintf("task %s: environment variable %s (model.api_key_env) is not set or empty; export your API key in it, or point model.api_key_env at the variable that holds it", t.Name, name))
 			continue
@@ -521,13 +627,17 @@ func apiKeys(selected []tasks.Task) (map[string]string, error) {
 	return keys, nil
 }
 
-// secretNames lists the variables that hold API keys for any task of the
-// file (not only the selected ones): commands never see them.
+// secretNames lists the variables that hold API keys or GitHub tokens for
+// any task of the file (not only the selected ones): commands never see
+// them.
 func secretNames(file *tasks.File) []string {
 	names := []string{"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}
 	for _, t := range file.Tasks {
 		if t.Model.APIKeyEnv != "" && !slices.Contains(names, t.Model.APIKeyEnv) {
 			names = append(names, t.Model.APIKeyEnv)
+		}
+		if t.PR.TokenEnv != "" && !slices.Contains(names, t.PR.TokenEnv) {
+			names = append(names, t.PR.TokenEnv)
 		}
 	}
 	return names

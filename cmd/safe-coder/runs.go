@@ -18,7 +18,7 @@ func runsCommand(s Streams) *cli.Command {
 		Name:  "runs",
 		Usage: "list the recorded runs, newest first",
 		Description: "Each run shows its start, status, exit code, tasks, steps, commits, cost and duration; " +
-			"a run without an exit code or duration has not recorded its end: it is still going, or was killed.",
+			"a run without an exit code or duration has not recorded its end: it is still going, or was killed.\n\n" + runsExamples,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the runs as a JSON array"},
 			&cli.IntFlag{Name: "limit", Usage: "list at most this many runs; 0 lists them all", Value: defaultRunsLimit},

@@ -12,16 +12,34 @@ import (
 
 func validateCommand(s Streams) *cli.Command {
 	return &cli.Command{
-		Name:      "validate",
-		Usage:     "check a task file and list its tasks; runs nothing",
-		ArgsUsage: "TASKS.yaml",
+		Name:        "validate",
+		Description: validateExamples,
+		Usage:       "check a task file and list its tasks; runs nothing",
+		ArgsUsage:   "TASKS.yaml",
+		Flags:       []cli.Flag{repoFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() != 1 {
 				return usageErrorf("validate needs exactly one task file: safe-coder validate TASKS.yaml")
 			}
-			file, err := tasks.Load(cmd.Args().First())
+			cfg, err := loadConfig(ctx, s)
+			if err != nil {
+				return err
+			}
+			file, err := tasks.LoadWith(cmd.Args().First(), tasks.ParseOptions{Base: cfg.Base()})
 			if err != nil {
 				return exitWith(exitUsage, err)
+			}
+			// Custom commands and @paths are checked against the
+			// repository a run would use (--repo), as run checks them.
+			root, err := repoRootFor(ctx, cmd.String("repo"))
+			if err != nil {
+				return exitWith(exitRepo, err)
+			}
+			if err := applyCommands(file, root); err != nil {
+				return err
+			}
+			if err := checkPrompts(ctx, file, file.Tasks, root); err != nil {
+				return err
 			}
 			names := make([]string, len(file.Tasks))
 			for i, t := range file.Tasks {

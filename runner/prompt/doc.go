@@ -4,6 +4,12 @@
 // in a file's content or a directory's listing, and !`cmd` runs a command
 // of the author's and brings in its output.
 //
+// Order of instructions: the system prompt carries the task's instruction
+// files (the named ones in their order, else the first found of
+// DefaultInstructionFiles); nested AGENTS.md files come later in the
+// conversation, root-first, nearest last, so the nearest rules are read
+// last and win.
+//
 // Invariants:
 //   - Every file is read through an os.Root on the repository: no path
 //     leaves it, and .git is never read. Reads the policy would refuse
@@ -13,4 +19,7 @@
 //   - Commands are the task author's, not the model's: the policy does not
 //     decide them, but they run with the same process rules as bash (the
 //     caller's Runner).
+//   - Only what the author wrote is expanded: an @path or !`command`
+//     inside a file brought in, or in a command's output, stays text, so
+//     no file can make the runner run a command.
 package prompt

@@ -72,53 +72,102 @@ var cmdRef = regexp.MustCompile("!`([^`\\n]+)`")
 // Refs returns the @paths and commands a prompt refers to, in order, for
 // checking a task file before anything runs.
 func Refs(text string) (paths []string, commands []string) {
-	for _, m := range atRef.FindAllStringSubmatch(text, -1) {
-		paths = append(paths, trimPunct(m[2]))
-	}
-	for _, m := range cmdRef.FindAllStringSubmatch(text, -1) {
-		commands = append(commands, m[1])
+	for _, r := range findRefs(text) {
+		if r.command {
+			commands = append(commands, r.target)
+		} else {
+			paths = append(paths, r.target)
+		}
 	}
 	return paths, commands
 }
 
 // Expand brings a prompt's @paths and !`commands` in. A missing or
 // unreadable path is an *Error (the caller reports it as a task-file
-// error); a command that fails is not an error: its exit code and output
-// go into the prompt, as the interactive tools do.
+// error), and then no command runs; a command that fails is not an error:
+// its exit code and output go into the prompt, as the interactive tools
+// do. Only what the author wrote is expanded: an @path or !`command`
+// inside a file brought in, or in a command's output, stays text, so a
+// file cannot make the runner run anything.
 func Expand(ctx context.Context, text string, files Files, run Runner) (Expansion, error) {
-	var exp Expansion
+	refs := findRefs(text)
 	budget := MaxTotalBytes
-	var firstErr error
-	out := atRef.ReplaceAllStringFunc(text, func(match string) string {
-		m := atRef.FindStringSubmatch(match)
-		lead, ref := m[1], trimPunct(m[2])
-		tail := m[2][len(ref):]
-		block, err := bringFile(ref, files, &budget)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = &Error{Offset: strings.Index(text, match), Ref: "@" + ref, Msg: err.Error()}
-			}
-			return match
+	blocks := make([]string, len(refs))
+	var exp Expansion
+	for i, r := range refs {
+		if r.command {
+			continue
 		}
-		exp.Files = append(exp.Files, ref)
-		return lead + "@" + ref + tail + "\n\n" + block
-	})
-	if firstErr != nil {
-		return Expansion{}, firstErr
+		block, err := bringFile(r.target, files, &budget)
+		if err != nil {
+			return Expansion{}, &Error{Offset: r.start, Ref: "@" + r.target, Msg: err.Error()}
+		}
+		exp.Files = append(exp.Files, r.target)
+		blocks[i] = text[r.start:r.end] + "\n\n" + block
 	}
-	out = cmdRef.ReplaceAllStringFunc(out, func(match string) string {
-		command := cmdRef.FindStringSubmatch(match)[1]
+	for i, r := range refs {
+		if !r.command {
+			continue
+		}
 		start := time.Now()
-		output, code, err := run.Run(ctx, command)
-		cr := CommandRun{Command: command, ExitCode: code, Output: output, Duration: time.Since(start)}
+		output, code, err := run.Run(ctx, r.target)
+		cr := CommandRun{Command: r.target, ExitCode: code, Output: output, Duration: time.Since(start)}
 		if err != nil {
 			cr.Err = err.Error()
 		}
 		exp.Commands = append(exp.Commands, cr)
-		return renderCommand(cr, &budget)
-	})
-	exp.Text = out
+		blocks[i] = renderCommand(cr, &budget)
+	}
+	var b strings.Builder
+	last := 0
+	for i, r := range refs {
+		b.WriteString(text[last:r.start])
+		b.WriteString(blocks[i])
+		last = r.end
+	}
+	b.WriteString(text[last:])
+	exp.Text = b.String()
 	return exp, nil
+}
+
+// ref is one @path or !`command` of a prompt: where it is in the text
+// (the @ or ! to the end of the path or the closing backtick) and its
+// path or command.
+type ref struct {
+	start, end int
+	target     string
+	command    bool
+}
+
+// findRefs returns a prompt's references in text order. A command's text
+// is not searched for @paths.
+func findRefs(text string) []ref {
+	var out []ref
+	for _, m := range cmdRef.FindAllStringSubmatchIndex(text, -1) {
+		out = append(out, ref{start: m[0], end: m[1], target: text[m[2]:m[3]], command: true})
+	}
+	for _, m := range atRef.FindAllStringSubmatchIndex(text, -1) {
+		raw := text[m[4]:m[5]]
+		target := trimPunct(raw)
+		start := m[4] - 1 // the @
+		if insideAny(out, start) || target == "" {
+			continue
+		}
+		// Trailing punctuation is not part of the path, but stays before
+		// the block that is brought in, where the sentence ends.
+		out = append(out, ref{start: start, end: m[5], target: target})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}
+
+func insideAny(refs []ref, at int) bool {
+	for _, r := range refs {
+		if r.command && at >= r.start && at < r.end {
+			return true
+		}
+	}
+	return false
 }
 
 func trimPunct(ref string) string {

@@ -25,6 +25,8 @@ type Instruction struct {
 	Path      string // repository-relative
 	Content   string
 	Truncated bool
+	// Bytes is the file's size as read, before the cap.
+	Bytes int
 }
 
 // Source reads repository files: the work tree (an os.Root), or the base
@@ -61,6 +63,8 @@ func LoadInstructions(src Source, files []string) ([]Instruction, error) {
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !explicit:
 			continue
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("instruction file %s is not in the repository: %w", rel, fs.ErrNotExist)
 		case err != nil:
 			return nil, fmt.Errorf("instruction file %s: %w", rel, err)
 		}
@@ -73,7 +77,7 @@ func LoadInstructions(src Source, files []string) ([]Instruction, error) {
 }
 
 func capInstruction(rel string, data []byte) Instruction {
-	in := Instruction{Path: rel, Content: string(data)}
+	in := Instruction{Path: rel, Content: string(data), Bytes: len(data)}
 	if len(data) > MaxInstructionBytes {
 		in.Content = validPrefix(string(data), MaxInstructionBytes)
 		in.Truncated = true

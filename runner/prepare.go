@@ -1,0 +1,162 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/safe-coder/safe-coder/llm"
+	"github.com/safe-coder/safe-coder/report"
+	"github.com/safe-coder/safe-coder/runner/prompt"
+	"github.com/safe-coder/safe-coder/runner/tools"
+	"github.com/safe-coder/safe-coder/tasks"
+)
+
+// preparePrompts expands the task's prompts once, when it starts: @paths
+// and !`commands` (through Deps.Prompts), secrets redacted. It records
+// the prompts with the commands' runs, then the system prompt's
+// instruction files. ok is false when a prompt cannot be expanded, with
+// the result that ends the task.
+func (l *loop) preparePrompts(ctx, keep context.Context) (Result, bool) {
+	cfg := l.cfg
+	l.prompts = make([]string, len(cfg.Task.Prompts))
+	var runs []report.PromptCommand
+	for i, p := range cfg.Task.Prompts {
+		if l.deps.Prompts == nil {
+			l.prompts[i] = p
+			continue
+		}
+		exp, err := l.deps.Prompts.Expand(ctx, p)
+		if err != nil {
+			return l.result(StatusError, 0, fmt.Errorf("prompt %d of the task: %w", i+1, err)), false
+		}
+		l.prompts[i] = l.redact(exp.Text)
+		for _, c := range exp.Commands {
+			runs = append(runs, report.PromptCommand{
+				Command: c.Command, ExitCode: c.ExitCode, Duration: c.Duration,
+				OutputBytes: len(c.Output), Error: l.redact(c.Err),
+			})
+			l.logf("prompt command %q: exit code %d", oneLine(c.Command, 80), c.ExitCode)
+		}
+	}
+	l.record(keep, report.PromptsPrepared{RunID: cfg.RunID, Task: cfg.Task.Name, At: l.now(), Prompts: l.prompts, Commands: runs})
+	if len(cfg.Instructions) > 0 {
+		l.record(keep, report.InstructionsLoaded{
+			RunID: cfg.RunID, Task: cfg.Task.Name, Step: 0, At: l.now(),
+			Files: instructionFiles(cfg.Instructions, l.source()),
+		})
+	}
+	return Result{}, true
+}
+
+// source is where the task's instruction files are read.
+func (l *loop) source() string {
+	if l.cfg.InstructionsSource != "" {
+		return l.cfg.InstructionsSource
+	}
+	return string(tasks.InstructionsWorktree)
+}
+
+func instructionFiles(ins []prompt.Instruction, source string) []report.InstructionFile {
+	out := make([]report.InstructionFile, len(ins))
+	for i, in := range ins {
+		out[i] = report.InstructionFile{Path: in.Path, Bytes: in.Bytes, Truncated: in.Truncated, Source: source}
+	}
+	return out
+}
+
+// knownInstructions are the instruction files the model has been given:
+// the system prompt's, and any nested ones already in the conversation
+// (a resumed task finds them in its recorded notes).
+func (l *loop) knownInstructions() map[string]bool {
+	known := map[string]bool{}
+	for _, in := range l.cfg.Instructions {
+		known[in.Path] = true
+	}
+	for _, m := range l.history {
+		if m.Role != llm.RoleUser {
+			continue
+		}
+		for _, p := range m.Content {
+			if p.Type != llm.PartText || !strings.HasPrefix(p.Text, "(safe-coder) ") {
+				continue
+			}
+			for _, sub := range givenInstructions.FindAllStringSubmatch(p.Text, -1) {
+				var rel string
+				if err := json.Unmarshal([]byte(sub[1]), &rel); err == nil {
+					known[rel] = true
+				}
+			}
+		}
+	}
+	return known
+}
+
+// givenInstructions finds the files of a nested-instructions note.
+var givenInstructions = regexp.MustCompile(`<instructions path=("(?:[^"\\]|\\.)*")>`)
+
+// reachedPath returns the directory a successful file call worked in, as
+// a path below it, for prompt.NestedInstructions; "" for other calls.
+func reachedPath(call llm.ToolCall) string {
+	var in struct {
+		Path string `json:"path"`
+	}
+	if err := json.Unmarshal(call.Input, &in); err != nil {
+		return ""
+	}
+	rel := path.Clean(strings.TrimPrefix(in.Path, "./"))
+	switch call.Name {
+	case tools.ReadFile, tools.WriteFile, tools.EditFile:
+		if in.Path == "" {
+			return ""
+		}
+		return rel
+	case tools.ListFiles:
+		// A listing works in the directory itself.
+		return path.Join(rel, "_")
+	}
+	return ""
+}
+
+// nestedNote gives the model the AGENTS.md files of the directories the
+// step's file calls reached that it has not seen, root-first, as a note
+// after the step's tool results, and records them.
+func (l *loop) nestedNote(keep context.Context, step int, reached []string) {
+	if l.deps.Nested == nil || len(reached) == 0 {
+		return
+	}
+	if l.known == nil {
+		l.known = l.knownInstructions()
+	}
+	var found []prompt.Instruction
+	for _, rel := range reached {
+		found = append(found, prompt.NestedInstructions(l.deps.Nested, rel, l.known)...)
+	}
+	if len(found) == 0 {
+		return
+	}
+	for i := range found {
+		found[i].Content = l.redact(found[i].Content)
+	}
+	l.note(keep, step, prompt.NestedSection(found))
+	names := make([]string, len(found))
+	for i, in := range found {
+		names[i] = in.Path
+	}
+	l.logf("step %d: instructions of %s", step, strings.Join(names, ", "))
+	l.record(keep, report.InstructionsLoaded{
+		RunID: l.cfg.RunID, Task: l.cfg.Task.Name, Step: step, At: l.now(),
+		Files: instructionFiles(found, l.source()),
+	})
+}
+
+// recordPlan stores a plan-mode task's final answer as its plan.
+func (l *loop) recordPlan(keep context.Context, res Result) {
+	if l.cfg.Task.Approval != tasks.ApprovalPlan || res.FinalMessage == "" {
+		return
+	}
+	l.record(keep, report.PlanRecorded{RunID: l.cfg.RunID, Task: l.cfg.Task.Name, At: l.now(), Plan: res.FinalMessage})
+}
