@@ -23,11 +23,13 @@ func TestRelativeLinksResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"README.md", "task-file.md", "security.md", "reports.md", "providers.md", "github-action.md", "cron.md", "faq.md"} {
+	for _, want := range []string{"README.md", "task-file.md", "prompts.md", "git.md", "cli.md", "security.md", "reports.md", "providers.md", "github-action.md", "cron.md", "faq.md"} {
 		if !slices.Contains(pages, want) {
 			t.Errorf("docs/%s is missing", want)
 		}
 	}
+	// The repository's README links into docs/ and examples/ from the root.
+	pages = append(pages, "../README.md")
 	for _, page := range pages {
 		data, err := os.ReadFile(page)
 		if err != nil {
@@ -39,7 +41,7 @@ func TestRelativeLinksResolve(t *testing.T) {
 				continue
 			}
 			target, _, _ = strings.Cut(target, "#")
-			if _, err := os.Stat(target); err != nil {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(page), target)); err != nil {
 				t.Errorf("%s links to %s, which does not exist", page, m[1])
 			}
 		}
