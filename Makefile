@@ -17,8 +17,9 @@ demo: build
 bench:
 	./scripts/bench.sh
 
-# generate rewrites schema/tasks.schema.json, docs/task-file.md and the field
-# table of docs/reports.md from tasks.Reference and report/schema.json.
+# generate rewrites schema/tasks.schema.json, docs/task-file.md, docs/tools.md
+# and the field table of docs/reports.md from tasks.Reference, the tool specs
+# and report/schema.json.
 generate:
 	$(GO) generate ./tasks
 

@@ -69,7 +69,7 @@ func Load(ctx context.Context, getenv func(string) string) (*Config, error) {
 	case err == nil:
 		return c, nil
 	case errors.Is(err, fs.ErrNotExist) && named:
-		return nil, fmt.Errorf("%s=%s: %w", EnvVar, path, ErrNamedFileMissing)
+		return nil, fmt.Errorf("%s=%s: %w; create it, or set %s=/dev/null to run without a config file", EnvVar, path, ErrNamedFileMissing, EnvVar)
 	case errors.Is(err, fs.ErrNotExist):
 		return &Config{}, nil
 	}

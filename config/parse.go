@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -34,7 +35,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		if !errors.As(err, &perr) {
 			return nil, fmt.Errorf("parse config file %s: %w", path, err)
 		}
-		return nil, Errors{{File: path, Line: max(perr.Position.Line, 1), Col: max(perr.Position.Col, 1), Msg: perr.Message}}
+		return nil, Errors{{File: path, Line: max(perr.Position.Line, 1), Col: max(perr.Position.Col, 1), Msg: syntaxMessage(data, perr)}}
 	}
 	c := &Config{Path: path}
 	for _, name := range sortedKeys(doc) {
@@ -216,4 +217,20 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// quotedText is what the TOML parser quotes from the file in its messages.
+var quotedText = regexp.MustCompile(`"[^"]*"|'[^']*'`)
+
+// syntaxMessage is the TOML parser's message, without the text it quotes
+// when the problem is on a line that may hold a key: an unquoted api_key
+// ("expected value but found \"AIza…\" instead") would otherwise be
+// printed.
+func syntaxMessage(data []byte, perr toml.ParseError) string {
+	lines := strings.Split(string(data), "\n")
+	n := perr.Position.Line
+	if n < 1 || n > len(lines) || !strings.Contains(strings.ToLower(lines[n-1]), "key") {
+		return perr.Message
+	}
+	return quotedText.ReplaceAllString(perr.Message, "(a value, not shown)")
 }

@@ -191,3 +191,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A syntax error on the api_key line never prints the key, even unquoted.
+func TestParseSyntaxErrorHidesKey(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		"[llm]\napi_key = abcdefghijklmnopqrstu\n",
+		"[llm]\napi_key = AIzaSyDabcdefghijklmnop\n",
+		"[llm]\n  API_KEY = 'abcdefghijklmnopqrstu' 'x'\n",
+	} {
+		_, err := Parse("c.toml", []byte(src))
+		if err == nil {
+			t.Fatalf("%q parsed", src)
+		}
+		if strings.Contains(err.Error(), "abcdefghijklmnop") || strings.Contains(err.Error(), "AIza") {
+			t.Errorf("%q: error shows the key: %v", src, err)
+		}
+		if !strings.Contains(err.Error(), "c.toml:2:") {
+			t.Errorf("%q: no position: %v", src, err)
+		}
+	}
+	// The twin: elsewhere the parser's quote stays, it helps.
+	_, err := Parse("c.toml", []byte("[llm]\nmodel = claude\n"))
+	if err == nil || !strings.Contains(err.Error(), `"claude"`) {
+		t.Errorf("model line: %v", err)
+	}
+}

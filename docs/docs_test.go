@@ -23,7 +23,7 @@ func TestRelativeLinksResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"README.md", "task-file.md", "prompts.md", "git.md", "cli.md", "security.md", "reports.md", "providers.md", "github-action.md", "cron.md", "faq.md"} {
+	for _, want := range []string{"README.md", "task-file.md", "prompts.md", "git.md", "cli.md", "tools.md", "security.md", "reports.md", "providers.md", "github-action.md", "cron.md", "faq.md"} {
 		if !slices.Contains(pages, want) {
 			t.Errorf("docs/%s is missing", want)
 		}

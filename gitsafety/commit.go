@@ -87,15 +87,16 @@ type Skip struct {
 // agent switched branches or committed, the error wraps ErrHeadMoved and
 // nothing is written. The branch is moved with a check-and-set, so a
 // concurrent writer is detected the same way. Errors also wrap ErrLocked
-// when a git command holds the index. In the rare failure after the branch
-// moved (the index could not be replaced), the returned Commit still names
-// the commit that was made.
+// when a git command holds the index, the branch or HEAD. The commit is
+// logged "commit: <subject>" in the branch's and HEAD's reflogs. In the
+// rare failure after the branch moved (the index could not be replaced),
+// the returned Commit still names the commit that was made.
 //
 // Objects are written first, then the index into index.lock, then the
 // branch moves, then index.lock is renamed over the index, as `git commit`
 // does: a crash at any point leaves a repository git accepts (at worst an
-// index.lock that the next run reports, and an index describing the
-// parent commit).
+// index.lock or HEAD.lock that the next run reports, and an index
+// describing the parent commit).
 //
 // When c.Check refuses a file the error wraps ErrRefused and the check's
 // own error and names the path, and the step is not committed at all, not
@@ -328,7 +329,8 @@ func (s *Session) finish(ctx context.Context, lf *lockFile, st stagedStep, paren
 		return Commit{}, err
 	}
 	s.reach(crashIndexWritten)
-	if err := r.updateRef(s.branch, sha, s.head); err != nil {
+	// Logged on the branch and on HEAD, "commit: <subject>", as git does.
+	if err := r.moveCheckedOutRef(s.branch, sha, s.head, s.log, commitLogMessage(message)); err != nil {
 		var moved *refMovedError
 		if errors.As(err, &moved) {
 			return Commit{}, fmt.Errorf("%w: %s", ErrHeadMoved, movedMessage(moved))

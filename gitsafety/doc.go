@@ -37,6 +37,14 @@
 //     old or the new file, never a torn one. A lock file this package did
 //     not create (index.lock left by a killed git) is reported, never
 //     removed.
+//   - Every ref and HEAD update is logged in the reflogs as the git command
+//     doing the same would log it ("branch: Created from <start>",
+//     "checkout: moving from <old> to <new>", "commit: <subject>" on the
+//     branch and HEAD, "reset: moving to <sha>"), signed with the commits'
+//     identity, appended under the ref's lock before the rename, and
+//     created only where core.logAllRefUpdates says git would create one
+//     (never with false; backup refs only with "always"). A failed append
+//     loses the entry, never the ref update: see reflog.go.
 //   - Objects are written before any ref or index entry names them, the
 //     index before the ref moves, and the index lock is renamed last, as
 //     `git commit` does: a process killed at any point leaves a repository

@@ -61,6 +61,10 @@ var (
 	// the caller is not on the run branch.
 	ErrNotFound = errors.New("not found on the run branch")
 
+	// ErrNoRef is returned by ResolveRef when the repository has no ref
+	// of that name (a pull request's base branch that was never fetched).
+	ErrNoRef = errors.New("no such ref")
+
 	// ErrRefused is returned by CommitStep when StepCommit.Check refuses
 	// the content of a file; nothing of the step was committed. Push
 	// returns it too when PushOptions.Check refuses a file or a commit

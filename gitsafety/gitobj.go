@@ -47,6 +47,32 @@ func (r *Repo) readObject(typ plumbing.ObjectType, h plumbing.Hash) ([]byte, err
 	return b, nil
 }
 
+// readObjectAtMost returns at most limit bytes (all when negative) of the
+// content of object h, which must be of type typ, and its full size.
+func (r *Repo) readObjectAtMost(typ plumbing.ObjectType, h plumbing.Hash, limit int64) ([]byte, int64, error) {
+	if limit < 0 {
+		b, err := r.readObject(typ, h)
+		return b, int64(len(b)), err
+	}
+	obj, err := r.st.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read object %s: %w", h, err)
+	}
+	if obj.Type() != typ {
+		return nil, 0, fmt.Errorf("read object %s: it is a %s, not a %s", h, obj.Type(), typ)
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, 0, fmt.Errorf("read object %s: %w", h, err)
+	}
+	defer func() { _ = rd.Close() }()
+	b, err := io.ReadAll(io.LimitReader(rd, limit))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read object %s: %w", h, err)
+	}
+	return b, max(obj.Size(), int64(len(b))), nil
+}
+
 // emptyTree is the hash of the tree without entries, which git knows
 // without necessarily storing it.
 var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
@@ -97,10 +98,13 @@ func populateGitDir(ctx context.Context, root, gitDir string) error {
 	if err != nil {
 		return err
 	}
-	author := Signature{Name: "safe-coder", Email: "safe-coder@localhost"}
-	commit, err := r.storeBytes(plumbing.CommitObject, encodeCommit(tree, nil, author, time.Now(), InitialCommitMessage))
+	now := time.Now()
+	commit, err := r.storeBytes(plumbing.CommitObject, encodeCommit(tree, nil, defaultSignature, now, InitialCommitMessage))
 	if err != nil {
 		return err
 	}
-	return r.updateRef(plumbing.NewBranchReferenceName("main"), commit, plumbing.ZeroHash)
+	// The config above sets logallrefupdates; logged as git's first commit.
+	lg := &reflog{mode: logRefsNormal, who: defaultSignature, now: func() time.Time { return now }}
+	subject, _, _ := strings.Cut(InitialCommitMessage, "\n")
+	return r.moveCheckedOutRef(plumbing.NewBranchReferenceName("main"), commit, plumbing.ZeroHash, lg, "commit (initial): "+subject)
 }

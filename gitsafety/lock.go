@@ -128,7 +128,7 @@ func (r *Repo) takeRunLock(opts LockOptions) (func() error, error) {
 			return nil, fmt.Errorf("%w: %s is held by safe-coder pid %d on host %s since %s; wait for that run to end",
 				ErrLocked, path, holder.PID, holder.Host, since)
 		case !opts.ClearStale:
-			return nil, fmt.Errorf("%w: %s was left by safe-coder pid %d on host %s, started %s, which is no longer running; its run may have stopped half-way (resume it, or roll it back), then run again with --clear-stale-lock to take the lock over",
+			return nil, fmt.Errorf("%w: %s was left by safe-coder pid %d on host %s, started %s, which is no longer running, so its run may have stopped half-way; add --clear-stale-lock to take the lock over: \"safe-coder resume RUN --clear-stale-lock\" continues that run (\"safe-coder runs\" lists it), \"safe-coder rollback RUN --clear-stale-lock\" moves its branches back",
 				ErrStaleLock, path, holder.PID, holder.Host, since)
 		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

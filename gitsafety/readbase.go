@@ -18,38 +18,46 @@ import (
 // the commit's tree returns an error wrapping fs.ErrNotExist; a directory,
 // a symbolic link or a submodule is not a file and returns an error too.
 func (r *Repo) ReadFileAt(ctx context.Context, commit, rel string) ([]byte, error) {
+	data, _, err := r.ReadFileAtMost(ctx, commit, rel, -1)
+	return data, err
+}
+
+// ReadFileAtMost is ReadFileAt reading at most limit bytes of the file (no
+// limit when negative), with the file's full size: a huge blob a commit
+// holds costs no more memory than a small one.
+func (r *Repo) ReadFileAtMost(ctx context.Context, commit, rel string, limit int64) ([]byte, int64, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	clean := path.Clean(rel)
 	if path.IsAbs(rel) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
-		return nil, fmt.Errorf("read %s at %s: not a path inside the repository", rel, commit)
+		return nil, 0, fmt.Errorf("read %s at %s: not a path inside the repository", rel, commit)
 	}
 	h := plumbing.NewHash(commit)
 	if h.IsZero() || h.String() != strings.ToLower(commit) {
-		return nil, fmt.Errorf("read %s at %s: not a full commit hash", rel, commit)
+		return nil, 0, fmt.Errorf("read %s at %s: not a full commit hash", rel, commit)
 	}
 	c, err := r.peelToCommit(h)
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", rel, commit, err)
+		return nil, 0, fmt.Errorf("read %s at %s: %w", rel, commit, err)
 	}
 	tree, err := r.commitTree(c)
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", rel, commit, err)
+		return nil, 0, fmt.Errorf("read %s at %s: %w", rel, commit, err)
 	}
 	entry, err := r.lookupPath(tree, clean)
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", rel, commit, err)
+		return nil, 0, fmt.Errorf("read %s at %s: %w", rel, commit, err)
 	}
 	switch {
 	case entry == nil:
-		return nil, fmt.Errorf("read %s at %s: %w", rel, commit, fs.ErrNotExist)
+		return nil, 0, fmt.Errorf("read %s at %s: %w", rel, commit, fs.ErrNotExist)
 	case entry.mode != filemode.Regular && entry.mode != filemode.Executable && entry.mode != filemode.Deprecated:
-		return nil, fmt.Errorf("read %s at %s: not a regular file (mode %s)", rel, commit, entry.mode)
+		return nil, 0, fmt.Errorf("read %s at %s: not a regular file (mode %s)", rel, commit, entry.mode)
 	}
-	data, err := r.readObject(plumbing.BlobObject, entry.hash)
+	data, size, err := r.readObjectAtMost(plumbing.BlobObject, entry.hash, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", rel, commit, err)
+		return nil, 0, fmt.Errorf("read %s at %s: %w", rel, commit, err)
 	}
-	return data, nil
+	return data, size, nil
 }

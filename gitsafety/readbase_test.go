@@ -54,3 +54,23 @@ func TestReadFileAt(t *testing.T) {
 		t.Error("a commit that does not exist was read")
 	}
 }
+
+func TestReadFileAtMost(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("rule\n", 100_000)
+	tr := newTestRepo(t, map[string]string{"AGENTS.md": big, "small.md": "ok\n"})
+	base := strings.TrimSpace(tr.git("rev-parse", "HEAD"))
+	r := tr.open()
+	data, size, err := r.ReadFileAtMost(t.Context(), base, "AGENTS.md", 1000)
+	if err != nil || len(data) != 1000 || size != int64(len(big)) || string(data) != big[:1000] {
+		t.Errorf("capped: %d bytes of %d, %v", len(data), size, err)
+	}
+	data, size, err = r.ReadFileAtMost(t.Context(), base, "small.md", 1000)
+	if err != nil || string(data) != "ok\n" || size != 3 {
+		t.Errorf("small: %q %d %v", data, size, err)
+	}
+	data, size, err = r.ReadFileAtMost(t.Context(), base, "AGENTS.md", -1)
+	if err != nil || len(data) != len(big) || size != int64(len(big)) {
+		t.Errorf("no limit: %d %d %v", len(data), size, err)
+	}
+}

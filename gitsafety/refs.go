@@ -56,8 +56,16 @@ func (r *Repo) refHash(name plumbing.ReferenceName) (plumbing.Hash, error) {
 // updateRef sets name to newHash if, under the ref's lock, it still holds
 // old (zero old: if it does not exist). Otherwise it returns a
 // *refMovedError and changes nothing. Packed refs are read; the new value
-// is written as a loose ref, which takes precedence, as git does.
+// is written as a loose ref, which takes precedence, as git does. No
+// reflog entry is written: see moveRef.
 func (r *Repo) updateRef(name plumbing.ReferenceName, newHash, old plumbing.Hash) error {
+	return r.moveRef(name, newHash, old, nil, "")
+}
+
+// moveRef is updateRef that also logs the update with msg in name's reflog
+// (lg nil: no entry), under the ref's lock, as git does. A failed append
+// does not fail the update (see reflog.go).
+func (r *Repo) moveRef(name plumbing.ReferenceName, newHash, old plumbing.Hash, lg *reflog, msg string) error {
 	lf, err := createLockFile(r.refPath(name))
 	if err != nil {
 		return fmt.Errorf("update %s: %w", name, err)
@@ -73,9 +81,38 @@ func (r *Repo) updateRef(name plumbing.ReferenceName, newHash, old plumbing.Hash
 	if _, err := lf.Write([]byte(newHash.String() + "\n")); err != nil {
 		return fmt.Errorf("update %s: %w", name, err)
 	}
+	_ = lg.append(r, name, old, newHash, msg)
 	if err := lf.commit(); err != nil {
 		return fmt.Errorf("update %s: %w", name, err)
 	}
+	return nil
+}
+
+// moveCheckedOutRef moves branch, which HEAD points at, as a commit or a
+// reset through HEAD does in git: HEAD's lock is held too, HEAD is checked
+// to still point at branch (ErrHeadMoved otherwise, nothing written), and
+// the update is logged with msg on branch and on HEAD.
+func (r *Repo) moveCheckedOutRef(branch plumbing.ReferenceName, newHash, old plumbing.Hash, lg *reflog, msg string) error {
+	headLock, err := createLockFile(r.refPath(plumbing.HEAD))
+	if err != nil {
+		return fmt.Errorf("update %s: %w", branch, err)
+	}
+	// Held for the log only: HEAD itself is not rewritten.
+	defer func() { _ = headLock.rollback() }()
+	cur, err := r.st.Reference(plumbing.HEAD)
+	if err != nil {
+		return fmt.Errorf("read HEAD: %w", err)
+	}
+	if cur.Type() != plumbing.SymbolicReference || cur.Target() != branch {
+		return fmt.Errorf("%w: HEAD is now %s, not %s; something switched branches during the run", ErrHeadMoved, describeRef(cur), branch)
+	}
+	if err := r.moveRef(branch, newHash, old, lg, msg); err != nil {
+		return err
+	}
+	_ = lg.append(r, plumbing.HEAD, old, newHash, msg)
+	// The deferred rollback releases HEAD.lock. The branch has moved, so
+	// no error may be reported from here on: a HEAD.lock that could not
+	// be removed is named by the next git command that needs it.
 	return nil
 }
 
@@ -97,22 +134,26 @@ func (r *Repo) deleteLooseRef(name plumbing.ReferenceName, expected plumbing.Has
 	if err := os.Remove(r.refPath(name)); err != nil {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}
-	return nil
+	// git deletes a branch's log with the branch.
+	return r.removeLog(name)
 }
 
 // pointHead makes HEAD the symbolic ref to branch if it is still what the
-// caller read (expected).
-func (r *Repo) pointHead(branch plumbing.ReferenceName, expected *plumbing.Reference) error {
-	return r.setHead(plumbing.NewSymbolicReference(plumbing.HEAD, branch), expected)
+// caller read (expected), logging the checkout.
+func (r *Repo) pointHead(branch plumbing.ReferenceName, expected *plumbing.Reference, lg *reflog) error {
+	return r.setHead(plumbing.NewSymbolicReference(plumbing.HEAD, branch), expected, lg, checkoutLogMessage(expected, shortBranch(branch)))
 }
 
-// restoreHead puts HEAD back to old if it still points at branch.
-func (r *Repo) restoreHead(old *plumbing.Reference, branch plumbing.ReferenceName) error {
-	return r.setHead(old, plumbing.NewSymbolicReference(plumbing.HEAD, branch))
+// restoreHead puts HEAD back to old if it still points at branch. HEAD did
+// move twice, so both moves are logged.
+func (r *Repo) restoreHead(old *plumbing.Reference, branch plumbing.ReferenceName, lg *reflog) error {
+	cur := plumbing.NewSymbolicReference(plumbing.HEAD, branch)
+	return r.setHead(old, cur, lg, checkoutLogMessage(cur, headLogName(old)))
 }
 
-// setHead writes HEAD under its lock, if it still is expected.
-func (r *Repo) setHead(head, expected *plumbing.Reference) error {
+// setHead writes HEAD under its lock, if it still is expected, and logs
+// the move in HEAD's reflog with msg (lg nil: no entry).
+func (r *Repo) setHead(head, expected *plumbing.Reference, lg *reflog, msg string) error {
 	lf, err := createLockFile(r.refPath(plumbing.HEAD))
 	if err != nil {
 		return fmt.Errorf("update HEAD: %w", err)
@@ -132,10 +173,27 @@ func (r *Repo) setHead(head, expected *plumbing.Reference) error {
 	if _, err := lf.Write([]byte(content)); err != nil {
 		return fmt.Errorf("update HEAD: %w", err)
 	}
+	if lg != nil {
+		// Best-effort, like the append: the log never stops the move.
+		oldHash, oldErr := r.headCommit(cur)
+		newHash, newErr := r.headCommit(head)
+		if oldErr == nil && newErr == nil {
+			_ = lg.append(r, plumbing.HEAD, oldHash, newHash, msg)
+		}
+	}
 	if err := lf.commit(); err != nil {
 		return fmt.Errorf("update HEAD: %w", err)
 	}
 	return nil
+}
+
+// headCommit is the commit a value of HEAD resolves to, zero for an
+// unborn branch.
+func (r *Repo) headCommit(head *plumbing.Reference) (plumbing.Hash, error) {
+	if head.Type() == plumbing.SymbolicReference {
+		return r.refHash(head.Target())
+	}
+	return head.Hash(), nil
 }
 
 // refNameConflict returns an existing ref that would make name impossible

@@ -96,7 +96,7 @@ func findGitDir(start string) (root, gitDir string, err error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", "", fmt.Errorf("%s: %w (no .git here or in any parent directory); create one with git init, or run safe-coder with --init", start, ErrNotRepo)
+			return "", "", fmt.Errorf("%s: %w (no .git here or in any parent directory); run safe-coder inside a repository or point --repo at one; for a new project, git init (or safe-coder run --init) makes one", start, ErrNotRepo)
 		}
 		dir = parent
 	}

@@ -62,13 +62,17 @@ func (r *Repo) Restore(ctx context.Context, opts RestoreOptions) (string, error)
 	paths = outermost(paths)
 	author, now := opts.Author, opts.Now
 	if author == (Signature{}) {
-		author = Signature{Name: "safe-coder", Email: "safe-coder@localhost"}
+		author = defaultSignature
 	}
 	if strings.ContainsAny(author.Name+author.Email, "<>\n") {
 		return "", fmt.Errorf("restore: author %q <%s> contains <, > or a line break", author.Name, author.Email)
 	}
 	if now == nil {
 		now = time.Now
+	}
+	lg, err := r.newReflog(author, now)
+	if err != nil {
+		return "", err
 	}
 
 	branch := plumbing.NewBranchReferenceName(opts.Branch)
@@ -129,7 +133,8 @@ func (r *Repo) Restore(ctx context.Context, opts RestoreOptions) (string, error)
 	if len(dirty) > 0 {
 		return "", fmt.Errorf("restore: %w: %s; commit or stash them first", ErrDirty, relPaths(dirty, 10))
 	}
-	content := encodeCommit(tree, []plumbing.Hash{tip}, author, now(), restoreMessage(opts.Run, opts.Task, paths))
+	message := restoreMessage(opts.Run, opts.Task, paths)
+	content := encodeCommit(tree, []plumbing.Hash{tip}, author, now(), message)
 	sha, err := r.storeBytes(plumbing.CommitObject, content)
 	if err != nil {
 		return "", fmt.Errorf("store commit: %w", err)
@@ -137,7 +142,7 @@ func (r *Repo) Restore(ctx context.Context, opts RestoreOptions) (string, error)
 	if err := sw.apply(ctx, tipTree, tree); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
 	}
-	if err := r.updateRef(branch, sha, tip); err != nil {
+	if err := r.moveCheckedOutRef(branch, sha, tip, lg, commitLogMessage(message)); err != nil {
 		return "", errors.Join(fmt.Errorf("restore: %w", err), sw.undo(ctx))
 	}
 	if err := sw.commit(); err != nil {

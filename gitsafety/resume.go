@@ -11,7 +11,7 @@ import (
 // resume adopts the existing run branch at tip for opts (see
 // BeginOptions.Resume): it checks that the branch is this run's, finds the
 // run's base and snapshot in its commits, and points HEAD at it.
-func (r *Repo) resume(ctx context.Context, opts BeginOptions, branch plumbing.ReferenceName, tip plumbing.Hash, rawHead *plumbing.Reference, headHash plumbing.Hash) (*Session, error) {
+func (r *Repo) resume(ctx context.Context, opts BeginOptions, lg *reflog, branch plumbing.ReferenceName, tip plumbing.Hash, rawHead *plumbing.Reference, headHash plumbing.Hash) (*Session, error) {
 	hist, err := r.runHistory(ctx, tip, opts.RunID, opts.Task)
 	if err != nil {
 		return nil, fmt.Errorf("resume %s: %w", opts.Branch, err)
@@ -35,16 +35,16 @@ func (r *Repo) resume(ctx context.Context, opts BeginOptions, branch plumbing.Re
 		// Still checked out: whatever is uncommitted belongs to the
 		// interrupted step.
 	case headHash == tip:
-		if err := r.pointHead(branch, rawHead); err != nil {
+		if err := r.pointHead(branch, rawHead, lg); err != nil {
 			return nil, err
 		}
 	default:
-		if err := r.checkoutExisting(ctx, branch, tip, rawHead, headHash); err != nil {
+		if err := r.checkoutExisting(ctx, branch, tip, rawHead, headHash, lg); err != nil {
 			return nil, err
 		}
 	}
 
-	s := r.newSession(opts, branch, hist.base)
+	s := r.newSession(opts, lg, branch, hist.base)
 	s.snapshot = hist.snapshot
 	s.start = hist.start()
 	s.head = tip
@@ -53,7 +53,7 @@ func (r *Repo) resume(ctx context.Context, opts BeginOptions, branch plumbing.Re
 
 // checkoutExisting checks out the existing branch at tip, from a HEAD at
 // another commit, in a work tree that must be clean.
-func (r *Repo) checkoutExisting(ctx context.Context, branch plumbing.ReferenceName, tip plumbing.Hash, rawHead *plumbing.Reference, headHash plumbing.Hash) error {
+func (r *Repo) checkoutExisting(ctx context.Context, branch plumbing.ReferenceName, tip plumbing.Hash, rawHead *plumbing.Reference, headHash plumbing.Hash, lg *reflog) error {
 	headTree, err := r.commitTree(headHash)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func (r *Repo) checkoutExisting(ctx context.Context, branch plumbing.ReferenceNa
 	if err := sw.apply(ctx, headTree, tipTree); err != nil {
 		return fmt.Errorf("check out %s: %w", shortBranch(branch), err)
 	}
-	if err := r.pointHead(branch, rawHead); err != nil {
+	if err := r.pointHead(branch, rawHead, lg); err != nil {
 		return errors.Join(fmt.Errorf("check out %s: %w", shortBranch(branch), err), sw.undo(ctx))
 	}
 	return sw.commit()

@@ -25,6 +25,10 @@ func (r *Repo) Return(ctx context.Context, to Head) error {
 	if err := r.checkIdle(); err != nil {
 		return err
 	}
+	lg, err := r.defaultReflog()
+	if err != nil {
+		return err
+	}
 	rawHead, err := r.st.Reference(plumbing.HEAD)
 	if err != nil {
 		return fmt.Errorf("read HEAD: %w", err)
@@ -76,7 +80,9 @@ func (r *Repo) Return(ctx context.Context, to Head) error {
 	if err := sw.apply(ctx, headTree, targetTree); err != nil {
 		return fmt.Errorf("return to %s: %w", describeTarget(to), err)
 	}
-	if err := r.setHead(newHead, rawHead); err != nil {
+	// Logged as `git checkout` logs it, so `git switch -` goes back to
+	// the run branch.
+	if err := r.setHead(newHead, rawHead, lg, checkoutLogMessage(rawHead, describeTarget(to))); err != nil {
 		return errors.Join(fmt.Errorf("return to %s: %w", describeTarget(to), err), sw.undo(ctx))
 	}
 	return sw.commit()

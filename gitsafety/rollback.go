@@ -97,12 +97,17 @@ func (r *Repo) Rollback(ctx context.Context, opts RollbackOptions) (RollbackResu
 	if err != nil {
 		return RollbackResult{}, fmt.Errorf("read HEAD: %w", err)
 	}
+	lg, err := r.defaultReflog()
+	if err != nil {
+		return RollbackResult{}, err
+	}
 	checkedOut := rawHead.Type() == plumbing.SymbolicReference && rawHead.Target() == branch
 	if !checkedOut {
-		if res.Backup, err = r.writeBackup(opts.Run, opts.Task, tip); err != nil {
+		if res.Backup, err = r.writeBackup(opts.Run, opts.Task, branch, tip, lg); err != nil {
 			return RollbackResult{}, err
 		}
-		if err := r.updateRef(branch, target, tip); err != nil {
+		// Logged as `git branch -f <branch> <sha>` logs it.
+		if err := r.moveRef(branch, target, tip, lg, "branch: Reset to "+target.String()); err != nil {
 			return res, fmt.Errorf("rollback %s: %w", opts.Branch, err)
 		}
 		return res, nil
@@ -125,13 +130,14 @@ func (r *Repo) Rollback(ctx context.Context, opts RollbackOptions) (RollbackResu
 		return RollbackResult{}, fmt.Errorf("rollback %s: %w: %s differ from the branch's tip; commit, stash or remove them first",
 			opts.Branch, ErrWouldDestroy, relPaths(dirty, 10))
 	}
-	if res.Backup, err = r.writeBackup(opts.Run, opts.Task, tip); err != nil {
+	if res.Backup, err = r.writeBackup(opts.Run, opts.Task, branch, tip, lg); err != nil {
 		return RollbackResult{}, err
 	}
 	if err := sw.apply(ctx, tipTree, targetTree); err != nil {
 		return res, fmt.Errorf("rollback %s: %w", opts.Branch, err)
 	}
-	if err := r.updateRef(branch, target, tip); err != nil {
+	// Logged on the branch and on HEAD as `git reset --hard <sha>` logs it.
+	if err := r.moveCheckedOutRef(branch, target, tip, lg, "reset: moving to "+target.String()); err != nil {
 		return res, errors.Join(fmt.Errorf("rollback %s: %w", opts.Branch, err), sw.undo(ctx))
 	}
 	if err := sw.commit(); err != nil {
@@ -179,14 +185,15 @@ func stepList(hist *runHistory) string {
 }
 
 // writeBackup keeps tip under the first free
-// refs/safe-coder/backup/<run>/<task>/<n>.
-func (r *Repo) writeBackup(run, task string, tip plumbing.Hash) (string, error) {
+// refs/safe-coder/backup/<run>/<task>/<n>. Like any ref outside
+// refs/heads/, it gets a reflog only with core.logAllRefUpdates=always.
+func (r *Repo) writeBackup(run, task string, branch plumbing.ReferenceName, tip plumbing.Hash, lg *reflog) (string, error) {
 	for n := 1; n < 10000; n++ {
 		name := plumbing.ReferenceName(fmt.Sprintf("refs/safe-coder/backup/%s/%s/%d", run, task, n))
 		if err := name.Validate(); err != nil {
 			return "", fmt.Errorf("backup ref %s: %w", name, err)
 		}
-		err := r.updateRef(name, tip, plumbing.ZeroHash)
+		err := r.moveRef(name, tip, plumbing.ZeroHash, lg, "branch: Created from "+shortBranch(branch))
 		var moved *refMovedError
 		if errors.As(err, &moved) {
 			continue

@@ -101,6 +101,10 @@ type Session struct {
 	idx *indexState
 	// indexHash keeps the SHA-1 states of the last index written.
 	indexHash indexHashCache
+	// log writes the reflog entries of the session's commits; it reads
+	// core.logAllRefUpdates once, at Begin, as a git command reads its
+	// configuration once.
+	log *reflog
 	// hook is called at named points inside a commit; only tests set it,
 	// to stop the process there.
 	hook func(point string)
@@ -123,6 +127,10 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 		return nil, err
 	}
 	if err := r.checkIdle(); err != nil {
+		return nil, err
+	}
+	lg, err := r.newReflog(opts.Author, opts.Now)
+	if err != nil {
 		return nil, err
 	}
 	rawHead, err := r.st.Reference(plumbing.HEAD)
@@ -148,7 +156,7 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 		if !opts.Resume {
 			return nil, fmt.Errorf("%w: %s (at %s); pick another name or delete it, or resume the run that made it", ErrBranchExists, opts.Branch, tip)
 		}
-		return r.resume(ctx, opts, branch, tip, rawHead, headHash)
+		return r.resume(ctx, opts, lg, branch, tip, rawHead, headHash)
 	}
 	if other, err := r.refNameConflict(branch); err != nil {
 		return nil, err
@@ -162,15 +170,15 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 				return nil, err
 			}
 		}
-		err = r.branchHere(branch, from, rawHead)
+		err = r.branchHere(branch, from, rawHead, lg)
 	} else {
-		err = r.branchAndCheckout(ctx, branch, rawHead, headHash, from)
+		err = r.branchAndCheckout(ctx, branch, rawHead, headHash, from, lg, opts.From)
 	}
 	if err != nil {
 		return nil, err
 	}
 
-	s := r.newSession(opts, branch, from)
+	s := r.newSession(opts, lg, branch, from)
 	// A checked-out From is clean by construction: nothing to snapshot.
 	if opts.Dirty == DirtySnapshot && from == headHash {
 		c, err := s.commitAll(ctx, stepWrite{message: snapshotMessage(s.runID, s.task), maxFile: opts.MaxFileBytes})
@@ -178,7 +186,7 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 			// Nothing but HEAD and the new branch changed: put them back so
 			// the repository is as the user left it.
 			err = fmt.Errorf("snapshot the work tree on %s: %w", opts.Branch, err)
-			return nil, errors.Join(err, r.undoBranchHere(branch, from, rawHead))
+			return nil, errors.Join(err, r.undoBranchHere(branch, from, rawHead, lg))
 		}
 		s.snapshotSkipped = c.Skipped
 		if c.SHA != "" {
@@ -189,8 +197,9 @@ func (r *Repo) Begin(ctx context.Context, opts BeginOptions) (*Session, error) {
 	return s, nil
 }
 
-func (r *Repo) newSession(opts BeginOptions, branch plumbing.ReferenceName, base plumbing.Hash) *Session {
+func (r *Repo) newSession(opts BeginOptions, lg *reflog, branch plumbing.ReferenceName, base plumbing.Hash) *Session {
 	return &Session{
+		log:    lg,
 		repo:   r,
 		branch: branch,
 		base:   base,
@@ -223,7 +232,7 @@ func (r *Repo) refuseDirty(ctx context.Context, at plumbing.Hash) error {
 
 func (o BeginOptions) normalize() (BeginOptions, error) {
 	if o.Author == (Signature{}) {
-		o.Author = Signature{Name: "safe-coder", Email: "safe-coder@localhost"}
+		o.Author = defaultSignature
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -297,11 +306,12 @@ func (r *Repo) resolveCommit(rev string) (plumbing.Hash, error) {
 
 // branchHere creates the branch at HEAD's commit and points HEAD at it; the
 // index and the work tree, with any uncommitted changes, stay as they are.
-func (r *Repo) branchHere(branch plumbing.ReferenceName, at plumbing.Hash, rawHead *plumbing.Reference) error {
-	if err := r.createBranch(branch, at); err != nil {
+// It is logged as `git switch -c <branch>` logs it.
+func (r *Repo) branchHere(branch plumbing.ReferenceName, at plumbing.Hash, rawHead *plumbing.Reference, lg *reflog) error {
+	if err := r.createBranch(branch, at, lg, "HEAD"); err != nil {
 		return err
 	}
-	if err := r.pointHead(branch, rawHead); err != nil {
+	if err := r.pointHead(branch, rawHead, lg); err != nil {
 		if undoErr := r.deleteLooseRef(branch, at); undoErr != nil {
 			return errors.Join(err, fmt.Errorf("undo: %w", undoErr))
 		}
@@ -312,8 +322,8 @@ func (r *Repo) branchHere(branch plumbing.ReferenceName, at plumbing.Hash, rawHe
 
 // undoBranchHere reverses branchHere: HEAD back to what it was, the branch
 // deleted, each only if still as branchHere left it.
-func (r *Repo) undoBranchHere(branch plumbing.ReferenceName, at plumbing.Hash, rawHead *plumbing.Reference) error {
-	if err := r.restoreHead(rawHead, branch); err != nil {
+func (r *Repo) undoBranchHere(branch plumbing.ReferenceName, at plumbing.Hash, rawHead *plumbing.Reference, lg *reflog) error {
+	if err := r.restoreHead(rawHead, branch, lg); err != nil {
 		return fmt.Errorf("undo: %w", err)
 	}
 	if err := r.deleteLooseRef(branch, at); err != nil {
@@ -323,8 +333,9 @@ func (r *Repo) undoBranchHere(branch plumbing.ReferenceName, at plumbing.Hash, r
 }
 
 // branchAndCheckout creates the branch at from and checks it out, which
-// needs a work tree without changes that the checkout would lose.
-func (r *Repo) branchAndCheckout(ctx context.Context, branch plumbing.ReferenceName, rawHead *plumbing.Reference, headHash, from plumbing.Hash) error {
+// needs a work tree without changes that the checkout would lose. It is
+// logged as `git switch -c <branch> <fromName>` logs it.
+func (r *Repo) branchAndCheckout(ctx context.Context, branch plumbing.ReferenceName, rawHead *plumbing.Reference, headHash, from plumbing.Hash, lg *reflog, fromName string) error {
 	headTree, err := r.commitTree(headHash)
 	if err != nil {
 		return err
@@ -341,12 +352,12 @@ func (r *Repo) branchAndCheckout(ctx context.Context, branch plumbing.ReferenceN
 	if len(dirty) > 0 {
 		return fmt.Errorf("%w: %s; commit or stash them before starting from %s", ErrDirty, relPaths(dirty, 5), from)
 	}
-	if err := r.createBranch(branch, from); err != nil {
+	if err := r.createBranch(branch, from, lg, fromName); err != nil {
 		return err
 	}
 	err = sw.apply(ctx, headTree, fromTree)
 	if err == nil {
-		if err = r.pointHead(branch, rawHead); err != nil {
+		if err = r.pointHead(branch, rawHead, lg); err != nil {
 			err = errors.Join(err, sw.undo(ctx))
 		}
 	}
@@ -360,8 +371,10 @@ func (r *Repo) branchAndCheckout(ctx context.Context, branch plumbing.ReferenceN
 	return sw.commit()
 }
 
-func (r *Repo) createBranch(branch plumbing.ReferenceName, at plumbing.Hash) error {
-	err := r.updateRef(branch, at, plumbing.ZeroHash)
+// createBranch creates branch at at, logged "branch: Created from
+// <start>" as git does.
+func (r *Repo) createBranch(branch plumbing.ReferenceName, at plumbing.Hash, lg *reflog, start string) error {
+	err := r.moveRef(branch, at, plumbing.ZeroHash, lg, "branch: Created from "+start)
 	var moved *refMovedError
 	if errors.As(err, &moved) {
 		return fmt.Errorf("%w: %s was created by someone else meanwhile", ErrBranchExists, shortBranch(branch))

@@ -10,7 +10,7 @@ import (
 // instruction files given to the model, the prompts' commands, and a
 // plan-mode task's plan.
 func (l *loaded) loadPromptInfo(ctx context.Context, tx *sql.Tx, runID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT i.task_id, i.path, i.step, i.bytes, i.truncated, i.source
+	rows, err := tx.QueryContext(ctx, `SELECT i.task_id, i.path, i.step, i.bytes, i.truncated, i.source, i.commit_hash
 		FROM instructions i JOIN tasks t ON t.id = i.task_id WHERE t.run_id = ? ORDER BY i.task_id, i.step, i.id`, runID)
 	if err != nil {
 		return fmt.Errorf("read instruction files: %w", err)
@@ -20,7 +20,7 @@ func (l *loaded) loadPromptInfo(ctx context.Context, tx *sql.Tx, runID string) e
 			taskID int64
 			in     InstructionReport
 		)
-		if err := rows.Scan(&taskID, &in.Path, &in.Step, &in.Bytes, &in.Truncated, &in.Source); err != nil {
+		if err := rows.Scan(&taskID, &in.Path, &in.Step, &in.Bytes, &in.Truncated, &in.Source, &in.Commit); err != nil {
 			return fmt.Errorf("read instruction file: %w", err)
 		}
 		task := &l.report.Tasks[l.taskIdx[taskID]]

@@ -16,8 +16,8 @@
 //   - Each Record call is one transaction: an event is stored whole or not
 //     at all, so a crash never leaves half an event behind.
 //   - Intent before effect: a Started event is recorded before the thing it
-//     announces happens (CommitStarted before a step's commit, PushStarted
-//     before a push), so a run, task, step, tool call, commit or push
+//     announces happens (BranchStarted before a task's branch is made,
+//     CommitStarted before a step's commit, PushStarted before a push), so a run, task, step, tool call, commit or push
 //     killed midway stays visibly unfinished and its report shows it as
 //     running, or without a result.
 //   - Events follow the lifecycle run → task → step → tool call, and

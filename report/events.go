@@ -15,6 +15,7 @@ import (
 //
 //	RunStarted
 //	  for each task, in order:
+//	    BranchStarted                 intent: right before gitsafety's Begin makes the task's branch
 //	    TaskStarted
 //	    PromptsPrepared               the prompts as expanded (custom commands, @paths, !`cmd`)
 //	    InstructionsLoaded (step 0)   the system prompt's instruction files, when any
@@ -64,6 +65,10 @@ type RunStarted struct {
 	// TaskFileData is the task file as the run read it, kept so a resumed
 	// run runs the same tasks; nil when the run has no file to keep.
 	TaskFileData []byte
+	// Options are the command-line settings that shaped the run's tasks,
+	// in a form the CLI chooses (JSON), kept so a resumed run applies them
+	// again; "" when there were none. The store does not read them.
+	Options string
 }
 
 // RunFinished closes a run with its final status and exit code.
@@ -126,6 +131,19 @@ type TaskStarted struct {
 	BaseCommit     string
 	StartCommit    string
 	SnapshotCommit string
+}
+
+// BranchStarted records the intent to create a task's run branch, right
+// before gitsafety's Begin creates it (or adopts it, for a task a killed
+// run had announced) and checks it out; TaskStarted is its result. A run
+// killed between the two leaves a task that is not started but whose
+// branch is recorded, so that rollback and resume find the branch. From
+// is the commit the branch starts at, "" when it was unknown.
+type BranchStarted struct {
+	RunID, Task string
+	At          time.Time
+	Branch      string
+	From        string
 }
 
 // TaskFinished closes a task with its status, the tip of its branch and
@@ -333,6 +351,7 @@ type Usage struct {
 func (RunStarted) event()       {}
 func (RunFinished) event()      {}
 func (TaskStarted) event()      {}
+func (BranchStarted) event()    {}
 func (TaskFinished) event()     {}
 func (StepStarted) event()      {}
 func (ModelAnswered) event()    {}

@@ -106,6 +106,9 @@ type ProgressOptions struct {
 //	push_finished     task, result, error, pr_url, pr_number
 //	log               task, msg (a line of the runner's log)
 //
+// A resumed task's task_finished sums the whole task, as its report does,
+// when the Progress was seeded with ResumeTask.
+//
 // Every JSON object also has "time" (RFC 3339, UTC, milliseconds) and,
 // but for log, "run". Empty optional fields are left out; an unknown cost
 // is null, never 0; durations are "elapsed_ms" in milliseconds.

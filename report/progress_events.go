@@ -70,7 +70,11 @@ func (p *Progress) track(ev Event) *taskProgress {
 		return t
 	case TaskResumed:
 		t := p.task(e.Task)
-		t.started = e.At
+		if t.started.IsZero() {
+			// Not seeded by ResumeTask: the time since the resume is
+			// all this Progress knows.
+			t.started = e.At
+		}
 		return t
 	case StepStarted:
 		t := p.task(e.Task)
@@ -125,6 +129,29 @@ func (p *Progress) task(name string) *taskProgress {
 		p.tasks[name] = t
 	}
 	return t
+}
+
+// ResumeTask seeds what Progress remembers of a task with its report as
+// the state database held it before a resume: the task's task_finished
+// line then sums the whole task (steps, tokens, cost, and the time since
+// it first started), as its report does, not only what happened since the
+// resume. Call it before the task's TaskResumed is recorded.
+func (p *Progress) ResumeTask(r TaskReport) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := p.task(r.Name)
+	for _, st := range r.Steps {
+		t.steps = max(t.steps, st.Step)
+	}
+	tok := r.Stats.Tokens
+	t.usage = Usage{InputTokens: tok.Input, OutputTokens: tok.Output, CacheReadTokens: tok.CacheRead, CacheWriteTokens: tok.CacheWrite}
+	t.cost = costSum{}
+	for _, st := range r.Steps {
+		t.cost = t.cost.add(st.CostUSD)
+	}
+	if started, err := time.Parse(time.RFC3339Nano, r.StartedAt); err == nil {
+		t.started = started
+	}
 }
 
 func addUsage(a, b Usage) Usage {

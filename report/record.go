@@ -14,7 +14,8 @@ import (
 // a Started (or Added, Answered) event needs its container started and not
 // finished — the run for a task, the task for a step, message or check,
 // the step for a tool call or model answer — and a Finished event needs
-// its subject started and not yet finished. A TaskRolledBack needs its
+// its subject started and not yet finished. A BranchStarted needs its run
+// open and its task not started yet. A TaskRolledBack needs its
 // task started, finished or not, and so does a PushStarted; a PushFinished
 // needs its task's last push unfinished. Violations return ErrNotStarted,
 // ErrFinished or ErrDuplicate; a missing required field returns
@@ -28,6 +29,8 @@ func (s *Store) Record(ctx context.Context, ev Event) error {
 		fn = func(tx *sql.Tx) error { return recordRunFinished(ctx, tx, e) }
 	case TaskStarted:
 		fn = func(tx *sql.Tx) error { return recordTaskStarted(ctx, tx, e) }
+	case BranchStarted:
+		fn = func(tx *sql.Tx) error { return recordBranchStarted(ctx, tx, e) }
 	case TaskFinished:
 		fn = func(tx *sql.Tx) error { return recordTaskFinished(ctx, tx, e) }
 	case StepStarted:
@@ -94,9 +97,9 @@ func recordRunStarted(ctx context.Context, tx *sql.Tx, e RunStarted) error {
 		return fmt.Errorf("run %q: %w", e.RunID, ErrDuplicate)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO runs
-		(id, started_at, repo_root, task_file, version, base_commit, original_branch, task_file_data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.RunID, ms(e.StartedAt), e.RepoRoot, e.TaskFile, e.Version, e.BaseCommit, e.OriginalBranch, e.TaskFileData); err != nil {
+		(id, started_at, repo_root, task_file, version, base_commit, original_branch, task_file_data, options)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.RunID, ms(e.StartedAt), e.RepoRoot, e.TaskFile, e.Version, e.BaseCommit, e.OriginalBranch, e.TaskFileData, e.Options); err != nil {
 		return fmt.Errorf("insert run %q: %w", e.RunID, err)
 	}
 	for i, name := range e.Tasks {

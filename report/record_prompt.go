@@ -53,6 +53,9 @@ type InstructionFile struct {
 	Truncated bool
 	// Source is where it was read: "worktree" or "base".
 	Source string
+	// Commit is the full hash of the commit a "base" file was read at;
+	// "" for the work tree.
+	Commit string
 }
 
 // PlanRecorded stores a plan-mode task's plan: its final answer. It comes
@@ -121,14 +124,17 @@ func recordInstructionsLoaded(ctx context.Context, tx *sql.Tx, e InstructionsLoa
 		if f.Source != "worktree" && f.Source != "base" {
 			return fmt.Errorf("%w: source is %q, want worktree or base", ErrInvalidEvent, f.Source)
 		}
+		if f.Source == "worktree" && f.Commit != "" {
+			return fmt.Errorf("%w: instruction file %s from the work tree has commit %q, want none", ErrInvalidEvent, f.Path, f.Commit)
+		}
 	}
 	taskID, err := openTask(ctx, tx, e.RunID, e.Task)
 	if err != nil {
 		return err
 	}
 	for _, f := range e.Files {
-		res, err := tx.ExecContext(ctx, `INSERT INTO instructions (task_id, step, path, bytes, truncated, source)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, path) DO NOTHING`, taskID, e.Step, f.Path, f.Bytes, f.Truncated, f.Source)
+		res, err := tx.ExecContext(ctx, `INSERT INTO instructions (task_id, step, path, bytes, truncated, source, commit_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id, path) DO NOTHING`, taskID, e.Step, f.Path, f.Bytes, f.Truncated, f.Source, f.Commit)
 		if err != nil {
 			return fmt.Errorf("insert instruction file %s of task %q: %w", f.Path, e.Task, err)
 		}

@@ -22,7 +22,7 @@ func TestRecordPromptInfo(t *testing.T) {
 				{Command: "missing-tool", ExitCode: -1, Error: "exec: not found"},
 			}},
 		InstructionsLoaded{RunID: run, Task: "review", Step: 0, At: at(time.Second), Files: []InstructionFile{
-			{Path: "AGENTS.md", Bytes: 40000, Truncated: true, Source: "base"}}},
+			{Path: "AGENTS.md", Bytes: 40000, Truncated: true, Source: "base", Commit: sha('b')}}},
 		StepStarted{RunID: run, Task: "review", Step: 1, StartedAt: at(2 * time.Second)},
 		InstructionsLoaded{RunID: run, Task: "review", Step: 1, At: at(3 * time.Second), Files: []InstructionFile{
 			{Path: "src/AGENTS.md", Bytes: 12, Source: "worktree"}}},
@@ -47,7 +47,7 @@ func TestRecordPromptInfo(t *testing.T) {
 	if task.Plan != "1. Split main.go.\n2. Add tests." {
 		t.Errorf("plan %q", task.Plan)
 	}
-	if len(task.Instructions) != 2 || task.Instructions[0] != (InstructionReport{Path: "AGENTS.md", Bytes: 40000, Truncated: true, Source: "base"}) ||
+	if len(task.Instructions) != 2 || task.Instructions[0] != (InstructionReport{Path: "AGENTS.md", Bytes: 40000, Truncated: true, Source: "base", Commit: sha('b')}) ||
 		task.Instructions[1] != (InstructionReport{Path: "src/AGENTS.md", Step: 1, Bytes: 12, Source: "worktree"}) {
 		t.Errorf("instructions %+v", task.Instructions)
 	}
@@ -105,6 +105,7 @@ func TestRecordPromptInfoRefuses(t *testing.T) {
 		{"command without text", PromptsPrepared{RunID: run, Task: "a", At: t0, Prompts: []string{"p"}, Commands: []PromptCommand{{}}}, ErrInvalidEvent},
 		{"instruction file twice", InstructionsLoaded{RunID: run, Task: "a", Step: 2, At: t0, Files: []InstructionFile{{Path: "AGENTS.md", Source: "worktree"}}}, ErrDuplicate},
 		{"unknown source", InstructionsLoaded{RunID: run, Task: "a", At: t0, Files: []InstructionFile{{Path: "X.md", Source: "pr"}}}, ErrInvalidEvent},
+		{"work tree file with a commit", InstructionsLoaded{RunID: run, Task: "a", At: t0, Files: []InstructionFile{{Path: "X.md", Source: "worktree", Commit: sha('b')}}}, ErrInvalidEvent},
 		{"empty plan", PlanRecorded{RunID: run, Task: "a", At: t0}, ErrInvalidEvent},
 		{"task not started", PlanRecorded{RunID: run, Task: "b", At: t0, Plan: "x"}, ErrNotStarted},
 	} {

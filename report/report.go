@@ -128,6 +128,9 @@ type InstructionReport struct {
 	Bytes     int    `json:"bytes"`
 	Truncated bool   `json:"truncated"`
 	Source    string `json:"source"`
+	// Commit is the commit a "base" file was read at: the run's base
+	// commit, or a pull request's base branch; "" for the work tree.
+	Commit string `json:"commit"`
 }
 
 // PromptCommandReport is one !`command` of a task's prompts.

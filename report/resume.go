@@ -55,6 +55,7 @@ type RunState struct {
 	RunID          string
 	TaskFile       string
 	TaskFileData   []byte // nil for runs recorded before schema version 6
+	Options        string // RunStarted.Options; "" before schema version 8
 	Status         string
 	Finished       bool
 	BaseCommit     string
@@ -123,8 +124,8 @@ func (s *Store) RunState(ctx context.Context, runID string) (*RunState, error) {
 func loadRunState(ctx context.Context, tx *sql.Tx, runID string) (*RunState, error) {
 	st := &RunState{RunID: runID}
 	var finished sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT task_file, task_file_data, status, finished_at, base_commit, original_branch
-		FROM runs WHERE id = ?`, runID).Scan(&st.TaskFile, &st.TaskFileData, &st.Status, &finished, &st.BaseCommit, &st.OriginalBranch)
+	err := tx.QueryRowContext(ctx, `SELECT task_file, task_file_data, status, finished_at, base_commit, original_branch, options
+		FROM runs WHERE id = ?`, runID).Scan(&st.TaskFile, &st.TaskFileData, &st.Status, &finished, &st.BaseCommit, &st.OriginalBranch, &st.Options)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %s", ErrRunNotFound, runID)
 	}

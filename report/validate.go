@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -32,9 +33,31 @@ func ValidateJSON(data []byte) error {
 		return fmt.Errorf("parse report: %w", err)
 	}
 	if err := sch.Validate(doc); err != nil {
-		return fmt.Errorf("report does not match its schema: %w", err)
+		return fmt.Errorf("report does not match its schema: %s", schemaProblems(err))
 	}
 	return nil
+}
+
+// schemaProblems is the validator's list of problems on one line, "at
+// /path: what", without its header naming the schema's URL.
+func schemaProblems(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	if len(lines) > 1 && strings.HasPrefix(lines[0], "jsonschema validation failed") {
+		lines = lines[1:]
+	}
+	for i, l := range lines {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- "))
+		if rest, ok := strings.CutPrefix(l, "at '"); ok {
+			if loc, what, ok := strings.Cut(rest, "': "); ok {
+				if loc == "" {
+					loc = "/"
+				}
+				l = "at " + loc + ": " + what
+			}
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "; ")
 }
 
 func compileSchema() (*jsonschema.Schema, error) {

@@ -21,6 +21,9 @@ type Config struct {
 	Instructions []prompt.Instruction
 	// InstructionsSource says where they were read: "worktree" or "base".
 	InstructionsSource string
+	// InstructionsCommit is the commit "base" read them at (the run's
+	// base commit, or a pull request's base branch); "" for the work tree.
+	InstructionsCommit string
 
 	// The run branch, as gitsafety.Begin made it; recorded, not acted on.
 	Branch         string

@@ -36,17 +36,17 @@ func (l *loop) preparePrompts(ctx, keep context.Context) (Result, bool) {
 		l.prompts[i] = l.redact(exp.Text)
 		for _, c := range exp.Commands {
 			runs = append(runs, report.PromptCommand{
-				Command: c.Command, ExitCode: c.ExitCode, Duration: c.Duration,
+				Command: l.redact(c.Command), ExitCode: c.ExitCode, Duration: c.Duration,
 				OutputBytes: len(c.Output), Error: l.redact(c.Err),
 			})
-			l.logf("prompt command %q: exit code %d", oneLine(c.Command, 80), c.ExitCode)
+			l.logf("prompt command %q: exit code %d", oneLine(l.redact(c.Command), 80), c.ExitCode)
 		}
 	}
 	l.record(keep, report.PromptsPrepared{RunID: cfg.RunID, Task: cfg.Task.Name, At: l.now(), Prompts: l.prompts, Commands: runs})
 	if len(cfg.Instructions) > 0 {
 		l.record(keep, report.InstructionsLoaded{
 			RunID: cfg.RunID, Task: cfg.Task.Name, Step: 0, At: l.now(),
-			Files: instructionFiles(cfg.Instructions, l.source()),
+			Files: instructionFiles(cfg.Instructions, l.source(), l.cfg.InstructionsCommit),
 		})
 	}
 	return Result{}, true
@@ -60,10 +60,10 @@ func (l *loop) source() string {
 	return string(tasks.InstructionsWorktree)
 }
 
-func instructionFiles(ins []prompt.Instruction, source string) []report.InstructionFile {
+func instructionFiles(ins []prompt.Instruction, source, commit string) []report.InstructionFile {
 	out := make([]report.InstructionFile, len(ins))
 	for i, in := range ins {
-		out[i] = report.InstructionFile{Path: in.Path, Bytes: in.Bytes, Truncated: in.Truncated, Source: source}
+		out[i] = report.InstructionFile{Path: in.Path, Bytes: in.Bytes, Truncated: in.Truncated, Source: source, Commit: commit}
 	}
 	return out
 }
@@ -149,7 +149,7 @@ func (l *loop) nestedNote(keep context.Context, step int, reached []string) {
 	l.logf("step %d: instructions of %s", step, strings.Join(names, ", "))
 	l.record(keep, report.InstructionsLoaded{
 		RunID: l.cfg.RunID, Task: l.cfg.Task.Name, Step: step, At: l.now(),
-		Files: instructionFiles(found, l.source()),
+		Files: instructionFiles(found, l.source(), l.cfg.InstructionsCommit),
 	})
 }
 

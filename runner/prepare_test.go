@@ -63,6 +63,7 @@ func TestRunExpandsPromptsOnce(t *testing.T) {
 	f.cfg.Task.Prompts = []string{"Fix @x", "Then !`vet`"}
 	f.cfg.Instructions = []prompt.Instruction{{Path: "AGENTS.md", Content: "rules", Bytes: 40000, Truncated: true}}
 	f.cfg.InstructionsSource = "base"
+	f.cfg.InstructionsCommit = strings.Repeat("b", 40)
 	exp := newExpander(t, 2)
 	pol := mustPolicy(t, f)
 	res := Run(t.Context(), f.cfg, Deps{Model: f.model, Git: f.git, Recorder: f.rec, Tools: f.tools, Policy: pol,
@@ -83,7 +84,7 @@ func TestRunExpandsPromptsOnce(t *testing.T) {
 		t.Errorf("PromptsPrepared %+v", prep)
 	}
 	loaded := events[report.InstructionsLoaded](f.rec)
-	if len(loaded) != 1 || loaded[0].Step != 0 || loaded[0].Files[0] != (report.InstructionFile{Path: "AGENTS.md", Bytes: 40000, Truncated: true, Source: "base"}) {
+	if len(loaded) != 1 || loaded[0].Step != 0 || loaded[0].Files[0] != (report.InstructionFile{Path: "AGENTS.md", Bytes: 40000, Truncated: true, Source: "base", Commit: strings.Repeat("b", 40)}) {
 		t.Errorf("InstructionsLoaded %+v", loaded)
 	}
 	if kinds := f.rec.kinds(); strings.Join(kinds[:4], ",") != "TaskStarted,PromptsPrepared,InstructionsLoaded,MessageAdded" {
@@ -185,11 +186,14 @@ func TestResumeUsesRecordedPrompts(t *testing.T) {
 			0, "Fix [x] as recorded", "Then vet, as recorded"},
 		{"stopped before the prompts were recorded",
 			Resume{}, 2, "Fix [x]", ""},
+		{"stopped after the prompts were recorded, before the first was sent",
+			Resume{Prompts: []string{"Fix [x] as recorded", "Then vet, as recorded"}},
+			0, "Fix [x] as recorded", "Then vet, as recorded"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, tasks.ApprovalDefault, 10)
-			if tt.r.Messages == nil {
+			if len(tt.r.Messages) == 0 {
 				f.model = newModel(t, answer("one"), answer("two"))
 			} else {
 				f.model = newModel(t, answer("two"))
@@ -208,5 +212,32 @@ func TestResumeUsesRecordedPrompts(t *testing.T) {
 				t.Errorf("last prompt %q", last[len(last)-1].Text())
 			}
 		})
+	}
+}
+
+// secretCommandExpander reports a command whose text holds a secret value.
+type secretCommandExpander struct{}
+
+func (secretCommandExpander) Expand(_ context.Context, text string) (prompt.Expansion, error) {
+	cmd := "curl -H 'x-api-key: sk-ant-api03-secretsecretsecret' localhost"
+	return prompt.Expansion{Text: text, Commands: []prompt.CommandRun{{Command: cmd, ExitCode: 0}}}, nil
+}
+
+func TestRunRedactsPromptCommandText(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, tasks.ApprovalDefault, 10, answer("done"))
+	var log strings.Builder
+	res := Run(t.Context(), f.cfg, Deps{Model: f.model, Git: f.git, Recorder: f.rec, Tools: f.tools, Policy: mustPolicy(t, f),
+		Prompts: secretCommandExpander{}, Secrets: secrets.NewRedactor([]string{"sk-ant-api03-secretsecretsecret"}), Log: &log})
+	if res.Status != StatusSucceeded {
+		t.Fatalf("result %+v", res)
+	}
+	prep := events[report.PromptsPrepared](f.rec)
+	if len(prep) != 1 || len(prep[0].Commands) != 1 || strings.Contains(prep[0].Commands[0].Command, "secretsecret") ||
+		!strings.Contains(prep[0].Commands[0].Command, "curl -H") {
+		t.Errorf("PromptsPrepared %+v", prep)
+	}
+	if strings.Contains(log.String(), "secretsecret") {
+		t.Errorf("log: %s", log.String())
 	}
 }

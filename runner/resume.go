@@ -112,6 +112,13 @@ func ResumeRun(ctx context.Context, cfg Config, deps Deps, r Resume) Result {
 		}
 		return l.finishTask(keep, l.loop(ctx, keep))
 	}
+	if len(l.history) == 0 {
+		// Stopped after the prompts were recorded but before the first
+		// was in the conversation: send it now, as recorded, without
+		// running its commands again.
+		l.prompts = r.Prompts
+		return l.finishTask(keep, l.loop(ctx, keep))
+	}
 	l.prompts = r.Prompts
 	if l.prompts == nil {
 		// Recorded before prompts were: they were sent as written.

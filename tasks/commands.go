@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 
 	"gopkg.in/yaml.v3"
 )
@@ -40,15 +41,33 @@ type Command struct {
 // placeholder matches {{name}}.
 var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 
+// MaxCommandBytes caps one command file.
+const MaxCommandBytes = 64 << 10
+
 // LoadCommands reads every custom command of the repository at root. A
 // repository without the directory has none. A malformed file is an error
 // naming it.
+//
+// The files are read through an os.Root, so the directory (which may be a
+// symlink, to .claude/commands say) stays inside the repository; a command
+// file that is a symlink, a FIFO, a device or larger than MaxCommandBytes
+// is an error: a pull request could otherwise point one at .git/config or
+// a secret, or make loading it hang or exhaust memory.
 func LoadCommands(root string) (map[string]Command, error) {
-	dir := path.Join(root, CommandsDir)
-	entries, err := os.ReadDir(dir)
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("read custom commands: %w", err)
+	}
+	defer r.Close()
+	dir, err := r.OpenFile(CommandsDir, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]Command{}, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("read custom commands: %w", err)
+	}
+	entries, err := dir.ReadDir(-1)
+	dir.Close()
 	if err != nil {
 		return nil, fmt.Errorf("read custom commands: %w", err)
 	}
@@ -58,17 +77,46 @@ func LoadCommands(root string) (map[string]Command, error) {
 			continue
 		}
 		name := strings.TrimSuffix(e.Name(), ".md")
-		data, err := os.ReadFile(path.Join(dir, e.Name()))
+		rel := path.Join(CommandsDir, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s: a command file must be a regular file, not a symbolic link", rel)
+		}
+		data, err := readCommandFile(r, rel)
 		if err != nil {
 			return nil, fmt.Errorf("read custom command %s: %w", name, err)
 		}
-		c, err := parseCommand(name, path.Join(CommandsDir, e.Name()), data)
+		c, err := parseCommand(name, rel, data)
 		if err != nil {
 			return nil, err
 		}
 		out[name] = c
 	}
 	return out, nil
+}
+
+// readCommandFile reads the regular file rel of r, non-blocking so a FIFO
+// swapped in is refused rather than waited on, and capped.
+func readCommandFile(r *os.Root, rel string) ([]byte, error) {
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", rel)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxCommandBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxCommandBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes", rel, MaxCommandBytes)
+	}
+	return data, nil
 }
 
 // commandFront is a command file's front matter.
@@ -94,7 +142,7 @@ func parseCommand(name, rel string, data []byte) (Command, error) {
 		dec := yaml.NewDecoder(bytes.NewReader([]byte(front)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
-			return Command{}, fmt.Errorf("%s: front matter: %v (known keys: description, args, approval, tools)", rel, err)
+			return Command{}, fmt.Errorf("%s: front matter: %s", rel, frontMatterError(err))
 		}
 		c.Description, c.Args, c.Tools, c.Body = fm.Description, fm.Args, fm.Tools, body
 		switch a := Approval(fm.Approval); a {

@@ -50,10 +50,10 @@ func (o Override) Apply(ts []Task) ([]Task, error) {
 func (o Override) check() error {
 	var problems []string
 	if o.Approval != "" && !slices.Contains(approvalEnum().values, o.Approval) {
-		problems = append(problems, fmt.Sprintf("--approval %q: expected one of %s", o.Approval, strings.Join(approvalEnum().values, ", ")))
+		problems = append(problems, badFlagValue("--approval", o.Approval, approvalEnum().values))
 	}
 	if o.Provider != "" && !slices.Contains(providerEnum().values, o.Provider) {
-		problems = append(problems, fmt.Sprintf("--provider %q: expected one of %s", o.Provider, strings.Join(providerEnum().values, ", ")))
+		problems = append(problems, badFlagValue("--provider", o.Provider, providerEnum().values))
 	}
 	if o.Model != "" && (strings.TrimSpace(o.Model) != o.Model || strings.ContainsAny(o.Model, "\r\n")) {
 		problems = append(problems, fmt.Sprintf("--model %q: expected a model name such as claude-sonnet-4-5, without surrounding spaces or line breaks", o.Model))
@@ -103,4 +103,14 @@ func (o Override) apply(t Task) (Task, string) {
 		}
 	}
 	return t, ""
+}
+
+// badFlagValue says that flag's value is none of values, suggesting the
+// closest one as the task file's own enum errors do.
+func badFlagValue(flag, value string, values []string) string {
+	msg := fmt.Sprintf("%s %q: expected one of %s", flag, value, strings.Join(values, ", "))
+	if s, ok := suggest(value, values); ok {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return msg
 }

@@ -100,6 +100,8 @@ tasks:
 		},
 		{name: "bad approval", o: Override{Approval: "always"}, tasks: f.Tasks, wantErr: `--approval "always": expected one of plan, default, auto-edit, yolo`},
 		{name: "bad provider", o: Override{Provider: "gemini"}, tasks: f.Tasks, wantErr: `--provider "gemini": expected one of anthropic, openai, ollama, replay`},
+		{name: "misspelled approval", o: Override{Approval: "autoedit"}, tasks: f.Tasks, wantErr: `--approval "autoedit": expected one of plan, default, auto-edit, yolo; did you mean "auto-edit"?`},
+		{name: "misspelled provider", o: Override{Provider: "antropic"}, tasks: f.Tasks, wantErr: `--provider "antropic": expected one of anthropic, openai, ollama, replay; did you mean "anthropic"?`},
 		{name: "bad model", o: Override{Model: " x"}, tasks: f.Tasks, wantErr: `--model " x": expected a model name`},
 	}
 	for _, tc := range tests {

@@ -238,7 +238,7 @@ func Reference() []Key {
 			Description: "Repository-relative files, such as the project's conventions, that join the system prompt; each must exist.",
 			Example:     "[AGENTS.md, docs/CONTRIBUTING.md]"},
 		{Path: "instructions_from", Scope: ScopeSetting, Type: TypeString, Enum: instructionsFromEnum().values, Default: string(InstructionsWorktree),
-			Description: "Read instruction files from the work tree as it is, or from the base commit, so a dirty or agent-edited file cannot change them.",
+			Description: "Read instruction files, nested AGENTS.md too, from the work tree as it is, or from a commit, so a dirty, agent-edited or pull-request-edited file cannot change them: the pull request's base branch when GITHUB_BASE_REF is set (it must be fetched, else the run refuses to start), else the run's base commit.",
 			Example:     "base"},
 	}
 	return keys

@@ -8,7 +8,8 @@ import (
 
 // Select returns the tasks named in names, in file order, each once. Empty
 // names selects every task. A name the file does not define is an error
-// wrapping ErrUnknownTask that lists the names it does define.
+// wrapping ErrUnknownTask that lists the names it does define, with the
+// closest one to each misspelled name.
 func (f *File) Select(names []string) ([]Task, error) {
 	if len(names) == 0 {
 		return slices.Clone(f.Tasks), nil
@@ -27,6 +28,9 @@ func (f *File) Select(names []string) ([]Task, error) {
 		quoted := make([]string, len(unknown))
 		for i, n := range unknown {
 			quoted[i] = fmt.Sprintf("%q", n)
+			if s, ok := suggest(n, defined); ok {
+				quoted[i] += fmt.Sprintf(" (did you mean %q?)", s)
+			}
 		}
 		return nil, fmt.Errorf("%w %s; %s defines %s", ErrUnknownTask, strings.Join(quoted, ", "), f.Path, strings.Join(defined, ", "))
 	}

@@ -28,7 +28,8 @@ func TestSelect(t *testing.T) {
 		{"file order wins over argument order", []string{"docs", "lint"}, []string{"lint", "docs"}, ""},
 		{"repeated names select once", []string{"docs", "docs"}, []string{"docs"}, ""},
 		{"unknown name", []string{"build"}, nil, `unknown task "build"; ci/tasks.yaml defines lint, test, docs`},
-		{"unknown names among known ones", []string{"Lint", "test", "x", "x"}, nil, `unknown task "Lint", "x"; ci/tasks.yaml defines lint, test, docs`},
+		{"unknown names among known ones", []string{"Lint", "test", "x", "x"}, nil, `unknown task "Lint" (did you mean "lint"?), "x"; ci/tasks.yaml defines lint, test, docs`},
+		{"misspelled name suggests the closest", []string{"tset"}, nil, `unknown task "tset" (did you mean "test"?); ci/tasks.yaml defines lint, test, docs`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,6 +21,13 @@ func suggest(word string, candidates []string) (string, bool) {
 	return best, best != ""
 }
 
+// Suggest returns the candidate closest to word by the rule the task-file
+// errors use, for the command line's own "did you mean" hints: a command,
+// a flag or an enum value typed there.
+func Suggest(word string, candidates []string) (string, bool) {
+	return suggest(word, candidates)
+}
+
 // editDistance is the optimal string alignment distance between a and b:
 // insertions, deletions, substitutions and transpositions of adjacent runes
 // each cost one, so "modle" is one edit from "model".

@@ -120,8 +120,8 @@ type Model struct {
 	// https://api.openai.com/v1 for openai; ollama's default is filled in.
 	BaseURL string
 	// APIKeyEnv is the NAME of the variable holding the key, never the
-	// key. "" (only possible for ollama) means no key is sent; always ""
-	// for replay.
+	// key. "" (the file's api_key_env: "", or ollama's default) means no
+	// key is sent; always "" for replay.
 	APIKeyEnv       string
 	MaxOutputTokens int
 	// Stream asks the provider to stream its answer; always false for

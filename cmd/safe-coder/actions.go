@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/safe-coder/safe-coder/report"
 	"github.com/safe-coder/safe-coder/runner"
@@ -120,6 +121,7 @@ func (g *groupWriter) Write(p []byte) (int, error) {
 
 // line writes one complete line, opening or closing groups around it.
 func (g *groupWriter) line(line string) error {
+	line = defuse(line)
 	var out strings.Builder
 	group := ""
 	if m := stepLine.FindStringSubmatch(line); m != nil {
@@ -146,7 +148,7 @@ func (g *groupWriter) line(line string) error {
 func (g *groupWriter) Close() error {
 	var out strings.Builder
 	if len(g.buf) > 0 {
-		out.Write(g.buf)
+		out.WriteString(defuse(string(g.buf)))
 		out.WriteString("\n")
 		g.buf = nil
 	}
@@ -156,6 +158,37 @@ func (g *groupWriter) Close() error {
 	}
 	_, err := io.WriteString(g.w, out.String())
 	return err
+}
+
+// defuse keeps a line of the progress log from being taken for a workflow
+// command: the log carries text the model chose (a file name, a command,
+// its words with --verbose), and a line of it reading ::add-mask::…,
+// ::stop-commands::… or ::warning::… would otherwise act on the job. The
+// runner reads a command where a line, after leading white space, starts
+// with "::", and the old form "##[" anywhere in a line; it also ends lines
+// at a carriage return. Such a line is shown with "> " in front, "##[" as
+// "# #[".
+func defuse(line string) string {
+	line = strings.ReplaceAll(line, "##[", "# #[")
+	if !strings.Contains(line, "::") {
+		return line
+	}
+	parts := strings.Split(line, "\r")
+	for i, p := range parts {
+		if strings.HasPrefix(strings.TrimLeftFunc(p, unicode.IsSpace), "::") {
+			parts[i] = "> " + p
+		}
+	}
+	return strings.Join(parts, "\r")
+}
+
+// defuseText defuses every line of s (see defuse).
+func defuseText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = defuse(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // annotate writes the annotations of a finished run: a ::warning:: for

@@ -5,14 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/safe-coder/safe-coder/tasks"
 )
 
-// version is set at link time by the Makefile (-X main.version=…).
+// version is set at link time by the Makefile (-X main.version=…); a
+// binary built by `go install …@v1.2.3` carries its module version instead
+// (see versionString).
 var version = "dev"
+
+// appVersion is the version the binary reports: the one the Makefile
+// linked in, else the module version `go install` recorded (v1.2.3, or a
+// pseudo-version), else "dev".
+func appVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return version
+}
 
 // Streams are the process's standard streams; tests pass buffers.
 type Streams struct {
@@ -62,7 +79,7 @@ func Main(ctx context.Context, args []string, s Streams) int {
 		Name:            "safe-coder",
 		Description:     appExamples,
 		Usage:           "run an AI coding agent headless, with every step committed on its own branch",
-		Version:         version,
+		Version:         appVersion(),
 		Writer:          s.Out,
 		ErrWriter:       s.Err,
 		Reader:          s.In,
@@ -70,8 +87,8 @@ func Main(ctx context.Context, args []string, s Streams) int {
 		Suggest:         true,
 		// urfave/cli must never exit the process: errors become exit codes here.
 		ExitErrHandler: func(context.Context, *cli.Command, error) {},
-		OnUsageError: func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-			return &exitError{code: exitUsage, err: err}
+		OnUsageError: func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+			return usageError(cmd, err)
 		},
 		CommandNotFound: func(_ context.Context, _ *cli.Command, name string) {
 			notFound = name
@@ -90,13 +107,24 @@ func Main(ctx context.Context, args []string, s Streams) int {
 			versionCommand(s),
 		},
 	}
-	for _, c := range app.Commands {
-		c.OnUsageError = app.OnUsageError
+	var setUsage func([]*cli.Command)
+	setUsage = func(cs []*cli.Command) {
+		for _, c := range cs {
+			c.OnUsageError = app.OnUsageError
+			setUsage(c.Commands)
+		}
 	}
+	setUsage(app.Commands)
 	err := app.Run(ctx, args)
 	if notFound != "" {
+		// urfave/cli's own suggestion always names some command, however
+		// far: only a near miss is worth a "did you mean".
 		hint := "run 'safe-coder --help' for the list"
-		if near := cli.SuggestCommand(app.Commands, notFound); near != "" {
+		var names []string
+		for _, c := range app.VisibleCommands() {
+			names = append(names, c.Names()...)
+		}
+		if near, ok := tasks.Suggest(notFound, names); ok {
 			hint = fmt.Sprintf("did you mean %q? ('safe-coder --help' lists them)", near)
 		}
 		fmt.Fprintf(s.Err, "safe-coder: unknown command %q; %s\n", notFound, hint)
@@ -115,7 +143,13 @@ func Main(ctx context.Context, args []string, s Streams) int {
 			fmt.Fprintln(s.Err, problems.Error())
 			fmt.Fprintf(s.Err, "safe-coder: %d problem(s) in the task file; nothing ran\n", len(problems))
 		case ee.err != nil:
-			fmt.Fprintf(s.Err, "safe-coder: %v\n", ee.err)
+			msg := ee.err.Error()
+			if actionsFromEnv(os.Getenv).enabled {
+				// The error may quote what the model chose (a path, a
+				// command): in a job's log it must not act as a command.
+				msg = defuseText(msg)
+			}
+			fmt.Fprintf(s.Err, "safe-coder: %s\n", msg)
 		}
 		return ee.code
 	}

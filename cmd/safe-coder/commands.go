@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"unicode"
 
@@ -21,8 +23,9 @@ import (
 
 func commandsCommand(s Streams) *cli.Command {
 	return &cli.Command{
-		Name:  "commands",
-		Usage: "list the repository's custom commands (" + tasks.CommandsDir + "/*.md) with their arguments and descriptions",
+		Name:        "commands",
+		Description: commandsExamples,
+		Usage:       "list the repository's custom commands (" + tasks.CommandsDir + "/*.md) with their arguments and descriptions",
 		Flags: []cli.Flag{
 			repoFlag(),
 			&cli.StringFlag{Name: "format", Usage: "text (aligned columns) or json", Value: "text"},
@@ -33,7 +36,7 @@ func commandsCommand(s Streams) *cli.Command {
 			}
 			format := cmd.String("format")
 			if format != "text" && format != "json" {
-				return usageErrorf("--format %s: expected text or json", strconv.Quote(format))
+				return usageErrorf("--format %s: expected text or json%s", strconv.Quote(format), didYouMean(format, "text", "json"))
 			}
 			return listCommands(ctx, s, cmd.String("repo"), format)
 		},
@@ -153,11 +156,33 @@ func positionCommandError(root string, err error) error {
 	}
 	rel, msg := m[1], m[2]
 	line := 1
-	data, readErr := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	data, readErr := readCommandText(filepath.Join(root, filepath.FromSlash(rel)))
 	if readErr == nil {
 		line = problemLine(string(data), msg)
+		// The file's own line replaces the front matter's.
+		msg = yamlErrorLine.ReplaceAllLiteralString(msg, "")
+		msg = strings.Replace(msg, "front matter:  ", "front matter: ", 1)
 	}
 	return fmt.Errorf("%s:%d: %s", filepath.Join(root, filepath.FromSlash(rel)), line, msg)
+}
+
+// readCommandText reads a command file for its line numbers the way
+// tasks.LoadCommands does: never through a symlink (one to /dev/zero would
+// never end), never a FIFO (it would block), never past the cap.
+func readCommandText(path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > tasks.MaxCommandBytes {
+		return nil, fmt.Errorf("%s: not a regular file of at most %d bytes", path, tasks.MaxCommandBytes)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, tasks.MaxCommandBytes))
 }
 
 func problemLine(text, msg string) int {

@@ -14,8 +14,9 @@ import (
 // faultEnv names the fault-injection point of a test run:
 // SAFE_CODER_FAULT=after-commit kills the process with SIGKILL the first
 // time a step has committed; "after-commit@2" the second time. Points:
-// model-answered, before-tool, after-tool, before-commit, after-commit
-// (the runner's), before-record:<Event>, after-record:<Event> (around the
+// after-branch (a task's branch made and checked out, its start not yet
+// recorded), model-answered, before-tool, after-tool, before-commit,
+// after-commit (the runner's), before-record:<Event>, after-record:<Event> (around the
 // state database's writes, e.g. after-record:ToolCallStarted), and report
 // (between writing the JSON and the Markdown report). It exists so tests
 // can prove that a run killed at any of these points can be resumed.

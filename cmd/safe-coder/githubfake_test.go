@@ -42,7 +42,17 @@ func cmdGitHubFake(ts *testscript.TestScript, neg bool, args []string) {
 		if !ok {
 			ts.Fatalf("githubfake: the script's T is not a testing.TB")
 		}
-		holder.srv = githubtest.New(t, githubtest.Options{Token: fakeGitHubToken})
+		// githubfake start KIND 'METHOD PATH' …: scripted faults, each
+		// affecting the first matching request.
+		var faults []githubtest.Fault
+		rest := args[1:]
+		if len(rest)%2 != 0 {
+			ts.Fatalf("usage: githubfake start [KIND 'METHOD PATH']…")
+		}
+		for i := 0; i < len(rest); i += 2 {
+			faults = append(faults, githubtest.Fault{Kind: rest[i], Call: rest[i+1]})
+		}
+		holder.srv = githubtest.New(t, githubtest.Options{Token: fakeGitHubToken, Faults: faults})
 		ts.Setenv("GITHUB_API_URL", holder.srv.URL())
 		ts.Setenv("GITHUB_REPOSITORY", "octo/demo")
 		ts.Setenv("GITHUB_TOKEN", fakeGitHubToken)

@@ -19,7 +19,8 @@ const (
 	resumeExamples = `Examples:
   safe-coder runs                            find the id of the run to resume
   safe-coder resume 20261126-231131-3fa2
-  safe-coder resume 20261126-231131-3fa2 --log-format plain`
+  safe-coder resume 20261126-231131-3fa2 --log-format plain
+  safe-coder resume --last --clear-stale-lock  the run that started last, killed`
 
 	validateExamples = `Examples:
   safe-coder validate tasks.yaml
@@ -41,18 +42,25 @@ const (
 
 	rollbackExamples = `Examples:
   safe-coder rollback 20261126-231131-3fa2
-  safe-coder rollback 20261126-231131-3fa2 --task fix-vet --to-step 2`
+  safe-coder rollback 20261126-231131-3fa2 --task fix-vet --to-step 2
+  safe-coder rollback --last                 the run that started last`
 
 	restoreExamples = `Examples:
   safe-coder restore 20261126-231131-3fa2 go.mod go.sum
-  safe-coder restore 20261126-231131-3fa2 --task fix-vet internal/`
+  safe-coder restore 20261126-231131-3fa2 --task fix-vet internal/
+  safe-coder restore --last go.mod           (with --last, every argument is a path)`
 
 	prExamples = `Examples:
   safe-coder pr 20261126-231131-3fa2
-  safe-coder pr 20261126-231131-3fa2 --task fix-vet --draft`
+  safe-coder pr 20261126-231131-3fa2 --task fix-vet --draft
+  safe-coder pr --last`
 
 	versionExamples = `Examples:
   safe-coder version`
+
+	commandsExamples = `Examples:
+  safe-coder commands
+  safe-coder commands --repo ../other-repo --format json`
 
 	initExamples = `Examples:
   safe-coder init

@@ -68,6 +68,9 @@ func initFiles(ctx context.Context, s Streams, opts initOptions) error {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return exitWith(exitFailure, fmt.Errorf("check %s: %w", target, err))
 		}
+		if link := symlinkedParent(opts.dir, f.rel); link != "" {
+			return usageErrorf("%s is a symbolic link; init writes only inside --dir %s and never through a link (nothing was written)", link, opts.dir)
+		}
 	}
 	if len(taken) > 0 {
 		return usageErrorf("%s already exist(s); init never overwrites a file: remove or move it, then run init again (nothing was written)", strings.Join(taken, ", "))
@@ -92,11 +95,27 @@ func initFiles(ctx context.Context, s Streams, opts initOptions) error {
 		fmt.Fprintf(s.Out, "wrote %s\n", w)
 	}
 	tasksFile := written[0]
-	fmt.Fprintf(s.Out, "next: edit the prompt, then\n  safe-coder validate %s\n  safe-coder run %s\n", tasksFile, tasksFile)
+	// An uncommitted task file would be snapshotted onto the first run
+	// branch and vanish from the checkout once the user switches back.
+	fmt.Fprintf(s.Out, "next: edit the prompt, commit the file (uncommitted changes are snapshotted onto the run branch), then\n  safe-coder validate %s\n  safe-coder run %s\n", tasksFile, tasksFile)
 	if opts.github {
 		fmt.Fprintf(s.Out, "for the workflow: add the ANTHROPIC_API_KEY repository secret, pin the action to a release's commit SHA, commit both files\n")
 	}
 	return nil
+}
+
+// symlinkedParent returns the first existing directory on the way from dir
+// to rel (a .github that links elsewhere, say) that is a symbolic link, or
+// "": writing through it would put the file outside dir.
+func symlinkedParent(dir, rel string) string {
+	parts := strings.Split(rel, "/")
+	for i := 1; i < len(parts); i++ {
+		p := filepath.Join(dir, filepath.FromSlash(strings.Join(parts[:i], "/")))
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return p
+		}
+	}
+	return ""
 }
 
 // writeNew writes data to path, which must not exist, atomically: a temp

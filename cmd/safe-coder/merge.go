@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/urfave/cli/v3"
@@ -31,7 +33,7 @@ func reportMergeCommand(s Streams) *cli.Command {
 			switch format {
 			case "json", "markdown", "text":
 			default:
-				return usageErrorf("--format %q: expected json, markdown or text", format)
+				return usageErrorf("--format %q: expected json, markdown or text%s", format, didYouMean(format, "json", "markdown", "text"))
 			}
 			if cmd.Args().Len() == 0 {
 				return usageErrorf("report merge needs the JSON reports to merge: safe-coder report merge A.json B.json …")
@@ -57,12 +59,15 @@ func mergeReports(paths []string) (*report.Report, error) {
 	reports := make([]*report.Report, len(paths))
 	for i, p := range paths {
 		data, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usageErrorf("report %s does not exist; merge takes the files that safe-coder run --report-json wrote", p)
+		}
 		if err != nil {
 			return nil, usageErrorf("read report: %w", err)
 		}
 		r, err := report.ParseJSON(data)
 		if err != nil {
-			return nil, usageErrorf("%s: %w", p, err)
+			return nil, usageErrorf("%s is not a JSON report of safe-coder run --report-json: %w", p, err)
 		}
 		reports[i] = r
 	}

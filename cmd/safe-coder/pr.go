@@ -34,19 +34,27 @@ func prCommand(s Streams) *cli.Command {
 			"with its section of the run's report as the body, whatever its pr.open says: asking is enough. " +
 			"A task's pull request that exists already is updated, never opened twice. " +
 			"A task that did not succeed opens a draft.\n\n" + prExamples,
-		ArgsUsage: "RUN",
+		ArgsUsage: "RUN | --last",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "task", Usage: "only the task with this name (repeatable)"},
+			lastFlag(lastUsage),
 			repoFlag(),
 			stateFlag(),
 			&cli.BoolFlag{Name: "draft", Usage: "open every pull request as a draft"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.Args().Len() != 1 {
-				return usageErrorf("pr needs the run id: safe-coder pr RUN (safe-coder runs lists them)")
+			if err := runArgs(cmd, "pr needs the run id: safe-coder pr RUN, or --last for the last run (safe-coder runs lists them)", false); err != nil {
+				return err
+			}
+			if cmd.Args().Len() > 1 {
+				return usageErrorf("pr takes one run id, got %d arguments: safe-coder pr RUN [--task NAME]…", cmd.Args().Len())
+			}
+			runID, _, err := pickRun(ctx, cmd)
+			if err != nil {
+				return err
 			}
 			return openPRs(ctx, s, prOptions{
-				run: cmd.Args().First(), tasks: cmd.StringSlice("task"),
+				run: runID, tasks: cmd.StringSlice("task"),
 				repo: cmd.String("repo"), state: cmd.String("state"), draft: cmd.Bool("draft"),
 				github: githubFromEnv(os.Getenv),
 			})
@@ -75,7 +83,7 @@ func openPRs(ctx context.Context, s Streams, opts prOptions) error {
 	defer release()
 	rep, err := store.Report(ctx, opts.run)
 	if errors.Is(err, report.ErrRunNotFound) {
-		return exitWith(exitUsage, err)
+		return runNotFound(opts.run)
 	}
 	if err != nil {
 		return exitWith(exitFailure, err)
@@ -87,7 +95,13 @@ func openPRs(ctx context.Context, s Streams, opts prOptions) error {
 	if st.TaskFileData == nil {
 		return usageErrorf("run %s was recorded without its task file (an older safe-coder), so its pr settings are unknown", opts.run)
 	}
-	file, err := tasks.Parse(st.TaskFile, st.TaskFileData)
+	// Parsed as the run parsed it: a task file that leaves the model to
+	// the config file is valid only with the config's layer under it.
+	cfg, err := loadConfig(ctx, s)
+	if err != nil {
+		return err
+	}
+	file, err := tasks.ParseWith(st.TaskFile, st.TaskFileData, tasks.ParseOptions{Base: cfg.Base()})
 	if err != nil {
 		return exitWith(exitUsage, fmt.Errorf("the task file recorded with run %s: %w", opts.run, err))
 	}
@@ -142,7 +156,7 @@ func prJobs(rep *report.Report, file *tasks.File, opts prOptions) ([]publishJob,
 	}
 	for _, name := range opts.tasks {
 		if !slices.Contains(known, name) {
-			return nil, usageErrorf("run %s has no task %q; its tasks are %v", opts.run, name, known)
+			return nil, unknownRunTask(opts.run, name, "tasks", known)
 		}
 	}
 	var jobs []publishJob

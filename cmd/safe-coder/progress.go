@@ -45,11 +45,11 @@ func logOptionsOf(cmd *cli.Command) logOptions {
 
 // startProgress puts the progress display between the run and its log:
 // it returns the streams whose Err is the display's log, the display (to
-// wrap the run's recorder) and the function that stops it. term is the
-// process's stderr, to tell a terminal; out is where progress goes (stderr,
-// or what the --quiet and Actions wrappers made of it).
-func startProgress(ctx context.Context, s Streams, term io.Writer, o logOptions, selected []tasks.Task) (Streams, *report.Progress, func(), error) {
-	mode, err := progressMode(o.format, term, os.Getenv)
+// wrap the run's recorder) and the function that stops it. stderr is the
+// process's stderr, to tell a terminal and its width; progress goes to
+// s.Err (stderr, or what the --quiet and Actions wrappers made of it).
+func startProgress(ctx context.Context, s Streams, stderr io.Writer, o logOptions, selected []tasks.Task) (Streams, *report.Progress, func(), error) {
+	mode, err := progressMode(o.format, stderr, os.Getenv)
 	if err != nil {
 		return s, nil, nil, usageErrorf("--log-format: %w", err)
 	}
@@ -62,7 +62,7 @@ func startProgress(ctx context.Context, s Streams, term io.Writer, o logOptions,
 		Mode:     mode,
 		Verbose:  o.verbose,
 		Color:    !o.noColor && os.Getenv("NO_COLOR") == "",
-		Width:    terminalWidth(os.Getenv("COLUMNS")),
+		Width:    liveWidth(stderr, os.Getenv("COLUMNS")),
 		MaxSteps: maxSteps,
 	})
 	if err != nil {
@@ -98,16 +98,16 @@ func startProgress(ctx context.Context, s Streams, term io.Writer, o logOptions,
 // progressMode resolves --log-format: auto is live on a terminal that can
 // take it (not TERM=dumb) outside CI, plain anywhere else, where rewriting
 // a line in place would only leave control sequences in a log.
-func progressMode(format string, term io.Writer, getenv func(string) string) (report.ProgressMode, error) {
+func progressMode(format string, stderr io.Writer, getenv func(string) string) (report.ProgressMode, error) {
 	if format != logFormatAuto {
 		mode, err := report.ParseProgressMode(format)
 		if err != nil {
-			return "", fmt.Errorf("%q: expected auto, live, plain or json", format)
+			return "", fmt.Errorf("%q: expected auto, live, plain or json%s", format, didYouMean(format, logFormatAuto, "live", "plain", "json"))
 		}
 		return mode, nil
 	}
 	ci := getenv("CI") == "true" || getenv("GITHUB_ACTIONS") == "true"
-	if isTerminal(term) && !ci && getenv("TERM") != "dumb" {
+	if isTerminal(stderr) && !ci && getenv("TERM") != "dumb" {
 		return report.ProgressLive, nil
 	}
 	return report.ProgressPlain, nil
@@ -118,6 +118,20 @@ func progressMode(format string, term io.Writer, getenv func(string) string) (re
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// liveWidth is the width the live line must fit: $COLUMNS when set (the
+// user's word), else the terminal's own, else 0 (the display's default).
+func liveWidth(w io.Writer, columns string) int {
+	if n := terminalWidth(columns); n > 0 {
+		return n
+	}
+	if f, ok := w.(*os.File); ok {
+		if n, _, err := term.GetSize(int(f.Fd())); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 // terminalWidth reads $COLUMNS; 0 (the display's default) when unset or

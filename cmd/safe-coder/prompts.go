@@ -35,10 +35,14 @@ func repoRootFor(ctx context.Context, dir string) (string, error) {
 func applyCommands(file *tasks.File, root string) error {
 	commands, err := tasks.LoadCommands(root)
 	if err != nil {
-		return exitWith(exitUsage, err)
+		return exitWith(exitUsage, positionCommandError(root, err))
 	}
+	before := promptsAsWritten(file)
 	if err := file.ApplyCommands(commands); err != nil {
 		return exitWith(exitUsage, err)
+	}
+	if problems := commandShellProblems(file, before); len(problems) > 0 {
+		return exitWith(exitUsage, problems)
 	}
 	return nil
 }
@@ -46,22 +50,30 @@ func applyCommands(file *tasks.File, root string) error {
 // checkPrompts checks, before anything runs, what the selected tasks'
 // prompts and instruction files refer to: every @path must be a readable
 // file or directory of the repository at root under the task's policy, and
-// every instruction file the task names must exist (in the work tree, or
-// at HEAD for instructions_from: base, HEAD being the commit the run will
-// start from). Problems are task-file errors at the prompt's position.
-func checkPrompts(ctx context.Context, file *tasks.File, selected []tasks.Task, root string) error {
+// every instruction file the task names must exist (in the work tree, or,
+// for instructions_from: base, at the task's commit in bases, else at HEAD,
+// HEAD being the commit the run will start from). Problems are task-file
+// errors at the prompt's position.
+func checkPrompts(ctx context.Context, file *tasks.File, selected []tasks.Task, root string, bases instructionBases) error {
 	dir, err := os.OpenRoot(root)
 	if err != nil {
 		return exitWith(exitUsage, fmt.Errorf("open repository %s: %w", root, err))
 	}
 	defer dir.Close()
+	// The toolbox only resolves paths here, so a symlink is judged by
+	// where it leads, as it will be when the task runs.
+	box, err := tools.New(tools.Options{Root: root})
+	if err != nil {
+		return exitWith(exitUsage, fmt.Errorf("open repository %s: %w", root, err))
+	}
+	defer box.Close()
 	var problems tasks.Errors
 	for _, t := range selected {
-		pol, err := policy.New(policy.Options{Mode: policy.Mode(t.Approval), Tools: t.Tools, Allow: t.Allow, Deny: t.Deny})
+		pol, err := policy.New(policy.Options{Mode: policy.Mode(t.Approval), Tools: t.Tools, Allow: t.Allow, Deny: t.Deny, Resolve: box.Resolve})
 		if err != nil {
 			return exitWith(exitUsage, fmt.Errorf("task %s: %w", t.Name, err))
 		}
-		files := prompt.RootFiles{Root: dir, Readable: pol.CanRead}
+		files := prompt.RootFiles{Root: dir, Readable: pol.CanRead, Resolve: box.Resolve}
 		for i, p := range t.Prompts {
 			var perr *prompt.Error
 			if err := prompt.Check(p, files); errors.As(err, &perr) {
@@ -70,14 +82,26 @@ func checkPrompts(ctx context.Context, file *tasks.File, selected []tasks.Task, 
 					Msg: fmt.Sprintf("%s: %s", perr.Ref, perr.Msg)})
 			}
 		}
-		src, err := instructionSource(ctx, t, root, dir, "")
+		src, err := instructionSource(ctx, t, root, files, bases[t.Name])
 		if err != nil {
 			return exitWith(exitUsage, fmt.Errorf("task %s: %w", t.Name, err))
 		}
-		if src != nil && t.Instructions != nil {
+		// The default files are checked too: one that is there but cannot
+		// be read (a symlink into .git, a FIFO) stops the run before it
+		// starts, not after its branch is made.
+		if src != nil && (t.Instructions == nil || len(t.Instructions) > 0) {
 			if _, err := prompt.LoadInstructions(src, t.Instructions); err != nil {
 				at := t.At.Instructions
-				problems = append(problems, &tasks.Error{File: file.Path, Line: at.Line, Col: at.Col, Field: taskField(file, t) + ".instructions", Msg: err.Error()})
+				if at.Line == 0 {
+					// A default file: the task's first prompt stands for it.
+					at = promptAt(t, 0)
+				}
+				msg := err.Error()
+				if c, ok := bases[t.Name]; ok {
+					// Not the work tree: say which commit was read.
+					msg += fmt.Sprintf(" (read at %.12s, the pull request's base branch, %s)", c, baseRefEnv)
+				}
+				problems = append(problems, &tasks.Error{File: file.Path, Line: at.Line, Col: at.Col, Field: taskField(file, t) + ".instructions", Msg: msg})
 			}
 		}
 	}
@@ -121,9 +145,9 @@ func promptField(file *tasks.File, t tasks.Task, i int) string {
 // work tree, or commit (HEAD when "") for instructions_from: base. nil
 // when the task reads them from a base that does not exist (validate
 // outside a repository, or a repository without commits).
-func instructionSource(ctx context.Context, t tasks.Task, root string, dir *os.Root, commit string) (prompt.Source, error) {
+func instructionSource(ctx context.Context, t tasks.Task, root string, files prompt.RootFiles, commit string) (prompt.Source, error) {
 	if t.InstructionsFrom != tasks.InstructionsBase {
-		return prompt.RootSource{Root: dir}, nil
+		return prompt.RootSource{Root: files.Root, Resolve: files.Resolve, Readable: files.Readable}, nil
 	}
 	repo, err := gitsafety.Open(ctx, root)
 	if errors.Is(err, gitsafety.ErrNotRepo) {
@@ -155,8 +179,18 @@ type baseSource struct {
 }
 
 func (b baseSource) ReadFile(rel string) ([]byte, error) {
-	return b.repo.ReadFileAt(b.ctx, b.commit, rel)
+	data, _, err := b.ReadSized(rel)
+	return data, err
 }
+
+// ReadSized reads at most prompt.ReadCap bytes of rel at the commit, so a
+// huge committed instruction file costs no more memory than a small one.
+func (b baseSource) ReadSized(rel string) ([]byte, int, error) {
+	data, size, err := b.repo.ReadFileAtMost(b.ctx, b.commit, rel, prompt.ReadCap)
+	return data, int(size), err
+}
+
+var _ prompt.SizedSource = baseSource{}
 
 // taskPrompts is what runTask builds for a task's prompts: the system
 // prompt's instruction files, where nested ones are read, and the
@@ -164,20 +198,29 @@ func (b baseSource) ReadFile(rel string) ([]byte, error) {
 type taskPrompts struct {
 	instructions []prompt.Instruction
 	source       string
-	nested       prompt.Source
-	expander     runner.PromptExpander
-	close        func()
+	// commit is where instructions_from: base reads them; "" for the
+	// work tree.
+	commit   string
+	nested   prompt.Source
+	expander runner.PromptExpander
+	close    func()
 }
 
 // newTaskPrompts loads the instruction files of a task about to run on
 // sess, and builds the expander of its prompts with the task's policy for
-// reads and the toolbox's command runner.
-func newTaskPrompts(ctx context.Context, task tasks.Task, repo *gitsafety.Repo, sess *gitsafety.Session, pol *policy.Policy, box *tools.Toolbox) (*taskPrompts, error) {
+// reads and the toolbox's command runner. base is the commit
+// instructions_from: base reads (the pull request's base branch); "" reads
+// the session's base commit.
+func newTaskPrompts(ctx context.Context, task tasks.Task, repo *gitsafety.Repo, sess *gitsafety.Session, pol *policy.Policy, box *tools.Toolbox, base string) (*taskPrompts, error) {
 	dir, err := os.OpenRoot(repo.Root())
 	if err != nil {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
-	src, err := instructionSource(ctx, task, repo.Root(), dir, sess.Base())
+	files := prompt.RootFiles{Root: dir, Readable: pol.CanRead, Resolve: box.Resolve}
+	if base == "" {
+		base = sess.Base()
+	}
+	src, err := instructionSource(ctx, task, repo.Root(), files, base)
 	if err != nil {
 		dir.Close()
 		return nil, fmt.Errorf("instruction files: %w", err)
@@ -185,13 +228,13 @@ func newTaskPrompts(ctx context.Context, task tasks.Task, repo *gitsafety.Repo, 
 	tp := &taskPrompts{
 		source: string(tasks.InstructionsWorktree),
 		expander: expander{
-			files: prompt.RootFiles{Root: dir, Readable: pol.CanRead},
+			files: files,
 			run:   boxRunner{box: box, timeout: task.Limits.BashTimeout},
 		},
 		close: func() { dir.Close() },
 	}
 	if task.InstructionsFrom == tasks.InstructionsBase {
-		tp.source = string(tasks.InstructionsBase)
+		tp.source, tp.commit = string(tasks.InstructionsBase), base
 	}
 	if src == nil || (task.Instructions != nil && len(task.Instructions) == 0) {
 		// instructions: [] turns instruction files off, nested ones too.

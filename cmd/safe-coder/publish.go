@@ -163,11 +163,21 @@ func (p *publisher) publish(ctx context.Context, repo *gitsafety.Repo, store *re
 		Labels: j.task.PR.Labels, Reviewers: j.task.PR.Reviewers, HTTPClient: p.http,
 	})
 	fin := report.PushFinished{RunID: j.run, Task: j.task.Name, At: time.Now(), Result: pushed.Result}
-	if prErr == nil {
+	if pr.Number != 0 {
+		// Recorded even when its labels or reviewers failed: the pull
+		// request exists, and the report, the pr-url output and a later
+		// `safe-coder pr` must know it.
 		fin.PR = &report.PullRequest{Number: pr.Number, URL: pr.URL, State: pr.State}
 	}
 	if err := rec.Record(keep, fin); err != nil {
 		return nil, errors.Join(prErr, err)
+	}
+	if prErr != nil && pr.Number != 0 {
+		verb := "updated"
+		if pr.Created {
+			verb = "opened"
+		}
+		return nil, fmt.Errorf("pull request #%d (%s) was %s, but: %w", pr.Number, pr.URL, verb, prErr)
 	}
 	if prErr != nil {
 		return nil, fmt.Errorf("branch %s was pushed to %s, but its pull request: %w", j.branch, pushed.URL, prErr)

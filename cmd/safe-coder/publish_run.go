@@ -52,12 +52,19 @@ func (rc *runCtx) publishTask(ctx context.Context, task tasks.Task, sess *gitsaf
 	if !open {
 		return nil
 	}
-	p := *rc.pub
-	p.find = rc.secretFinder(task)
-	fmt.Fprintf(rc.s.Err, "[%s] pushing %s to %s\n", task.Name, sess.Branch(), task.PR.Remote)
-	pr, err := p.publish(ctx, rc.repo, rc.store, rc.rec, publishJob{
+	return rc.publishJob(ctx, publishJob{
 		run: rc.runID, task: task, branch: sess.Branch(), base: sess.Base(), tip: sess.Head(), draft: draft,
 	})
+}
+
+// publishJob pushes j's branch and opens or updates its pull request,
+// saying so on the progress log.
+func (rc *runCtx) publishJob(ctx context.Context, j publishJob) error {
+	task := j.task
+	p := *rc.pub
+	p.find = rc.secretFinder(task)
+	fmt.Fprintf(rc.s.Err, "[%s] pushing %s to %s\n", task.Name, j.branch, task.PR.Remote)
+	pr, err := p.publish(ctx, rc.repo, rc.store, rc.rec, j)
 	if err != nil {
 		fmt.Fprintf(rc.s.Err, "[%s] %v\n", task.Name, err)
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -23,9 +24,11 @@ func reportCommand(s Streams) *cli.Command {
 		ArgsUsage: "[RUN]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Usage: "json, markdown or text", Value: "markdown"},
-			&cli.BoolFlag{Name: "last", Usage: "the run that started last (the default when no RUN is given)"},
-			repoFlag(),
-			stateFlag(),
+			&cli.BoolFlag{Name: "last", Usage: "the run that started last (the default when no RUN is given)", Local: true},
+			// Local: merge reads files, not the repository's record, and
+			// must neither take nor show these.
+			localFlag(repoFlag()),
+			localFlag(stateFlag()),
 		},
 		Commands: []*cli.Command{reportMergeCommand(s)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -40,7 +43,7 @@ func reportCommand(s Streams) *cli.Command {
 			switch format {
 			case "json", "markdown", "text":
 			default:
-				return usageErrorf("--format %q: expected json, markdown or text", format)
+				return usageErrorf("--format %q: expected json, markdown or text%s", format, didYouMean(format, "json", "markdown", "text"))
 			}
 			store, err := openStateForReading(ctx, cmd.String("repo"), cmd.String("state"))
 			if err != nil {
@@ -48,14 +51,13 @@ func reportCommand(s Streams) *cli.Command {
 			}
 			defer store.Close()
 			if runID == "" {
-				runID, err = store.LastRunID(ctx)
-				if err != nil {
-					return exitWith(exitUsage, err)
+				if runID, err = lastRunID(ctx, store); err != nil {
+					return err
 				}
 			}
 			rep, err := store.Report(ctx, runID)
 			if errors.Is(err, report.ErrRunNotFound) {
-				return exitWith(exitUsage, err)
+				return runNotFound(runID)
 			}
 			if err != nil {
 				return exitWith(exitFailure, err)
@@ -81,8 +83,10 @@ func openStateForReading(ctx context.Context, repoDir, statePath string) (*repor
 		}
 		statePath = filepath.Join(repo.GitDir(), "safe-coder", "state.db")
 	}
-	if _, err := os.Stat(statePath); err != nil {
-		return nil, exitWith(exitUsage, fmt.Errorf("%w: %w", report.ErrNoRuns, err))
+	if _, err := os.Stat(statePath); errors.Is(err, fs.ErrNotExist) {
+		return nil, noRunsYet("there is no state database at " + statePath)
+	} else if err != nil {
+		return nil, exitWith(exitFailure, fmt.Errorf("open state db: %w", err))
 	}
 	store, err := report.Open(ctx, statePath)
 	if err != nil {
@@ -132,11 +136,10 @@ func emitReports(ctx context.Context, s Streams, errs io.Writer, store *report.S
 		}
 	}
 	if opts.actions.enabled {
-		log := s.Err
-		if opts.quiet {
-			log = errs
-		}
-		if err := emitActions(ctx, opts.actions, log, rep, string(md), reportJSON); err != nil {
+		// The annotations go to stderr itself: the progress log in
+		// Actions (groupWriter) defuses every line that looks like a
+		// workflow command, as its text may come from the model.
+		if err := emitActions(ctx, opts.actions, errs, rep, string(md), reportJSON); err != nil {
 			return err
 		}
 	}

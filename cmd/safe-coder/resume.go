@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,12 +31,21 @@ func resumeCommand(s Streams) *cli.Command {
 			&cli.StringFlag{Name: "report-json", Usage: "also write the JSON report to this file"},
 			&cli.StringFlag{Name: "report-md", Usage: "also write the Markdown report to this file"},
 			clearStaleLockFlag(),
+			lastFlag(lastUsage),
 		}, progressFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.Args().Len() != 1 {
-				return usageErrorf("resume needs the run id: safe-coder resume RUN (safe-coder runs lists them)")
+			if err := runArgs(cmd, "resume needs the run id: safe-coder resume RUN, or --last for the last run (safe-coder runs lists them)", false); err != nil {
+				return err
 			}
-			return resumeRun(ctx, s, cmd.Args().First(), runOptions{
+			if cmd.Args().Len() > 1 {
+				return usageErrorf("resume takes one run id, got %d arguments: safe-coder resume RUN", cmd.Args().Len())
+			}
+			runID, _, err := pickRun(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			return resumeRun(ctx, s, runID, runOptions{
+				actions:        actionsFromEnv(os.Getenv),
 				github:         githubFromEnv(os.Getenv),
 				repo:           cmd.String("repo"),
 				state:          cmd.String("state"),
@@ -71,7 +81,7 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 	defer release()
 	st, err := store.RunState(ctx, runID)
 	if errors.Is(err, report.ErrRunNotFound) {
-		return exitWith(exitUsage, err)
+		return runNotFound(runID)
 	}
 	if err != nil {
 		return exitWith(exitFailure, err)
@@ -90,6 +100,19 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 	if err := applyCommands(file, repo.Root()); err != nil {
 		return err
 	}
+	// The run's --approval, --provider, --model and --open-pr hold for
+	// the rest of it: a resumed task never gets the file's own settings.
+	override, openPR, err := decodeRunOptions(st.Options)
+	if err != nil {
+		return exitWith(exitFailure, err)
+	}
+	opts.openPR = openPR
+	// The rules a pull request's tasks began under hold for the rest of
+	// the run: the commits recorded, not this environment's.
+	bases, baseRef, err := decodeInstructionBases(st.Options)
+	if err != nil {
+		return exitWith(exitFailure, err)
+	}
 
 	var plan []plannedTask
 	var todo []tasks.Task
@@ -99,6 +122,11 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 		if !ok {
 			return usageErrorf("run %s had task %q, which its recorded task file does not define", runID, ts.Name)
 		}
+		overridden, err := override.Apply([]tasks.Task{task})
+		if err != nil {
+			return exitWith(exitUsage, fmt.Errorf("the options recorded with run %s: %w", runID, err))
+		}
+		task = overridden[0]
 		p := plannedTask{task: task}
 		switch {
 		case ts.Finished && ts.Status != string(runner.StatusCancelled):
@@ -108,6 +136,12 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 			p.resume = &ts
 			todo = append(todo, task)
 		default:
+			if ts.Branch != "" {
+				// Killed between naming its branch and starting: the
+				// branch may exist, checked out; the task starts on it.
+				ts := ts
+				p.branch = &ts
+			}
 			todo = append(todo, task)
 		}
 		if from == "" && ts.Started {
@@ -115,30 +149,81 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 		}
 		plan = append(plan, p)
 	}
-	if len(todo) == 0 {
+	owed, err := owedPublishes(ctx, store, st, plan, opts.openPR)
+	if err != nil {
+		return exitWith(exitFailure, err)
+	}
+	if len(todo) == 0 && len(owed) == 0 {
 		return usageErrorf("run %s has nothing to resume: every task ended (the run is %s); safe-coder report %s shows it", runID, st.Status, runID)
 	}
-	s, display, stopProgress, err := startProgress(ctx, s, s.Err, opts.log, todo)
+	// As run does: in GitHub Actions the progress is grouped by step, and
+	// the end writes the annotations, outputs and step summary.
+	progress, closeLog := runStreams(s, opts)
+	defer closeLog()
+	progress, display, stopProgress, err := startProgress(ctx, progress, s.Err, opts.log, todo)
 	if err != nil {
 		return err
 	}
 	defer stopProgress()
-	rc, err := prepare(s, file, todo, cfg.Base())
+	rc, err := prepare(progress, file, todo, cfg.Base())
 	if err != nil {
 		return err
 	}
-	// A resumed task that ends opens its pull request as pr says.
-	if err := rc.setPublisher(opts, todo); err != nil {
+	rc.errs = s.Err
+	rc.endLog = closeLog
+	rc.bases = bases
+	// A resumed task that ends opens its pull request as pr says; so
+	// does a task that ended before the kill and whose push never began.
+	if err := rc.setPublisher(opts, append(slices.Clone(todo), owed...)); err != nil {
 		return err
 	}
 	rc.progress = display
+	if err := seedProgress(ctx, display, store, runID, plan); err != nil {
+		return exitWith(exitFailure, err)
+	}
 	rc.attach(runID, repo, store)
 	if err := rc.rec.Record(context.WithoutCancel(ctx), report.RunResumed{RunID: runID, At: time.Now()}); err != nil {
 		return exitWith(exitFailure, err)
 	}
-	fmt.Fprintf(s.Err, "safe-coder: resuming run %s: %d task(s) left on %s\n", runID, len(todo), repo.Root())
+	fmt.Fprintf(progress.Err, "safe-coder: resuming run %s: %d task(s) left on %s\n", runID, len(todo), repo.Root())
+	bases.describe(progress.Err, todo, st.BaseCommit, baseRef)
 	head := gitsafety.Head{Commit: st.BaseCommit, Branch: st.OriginalBranch}
 	return rc.execute(ctx, plan, from, head, opts)
+}
+
+// owedPublishes marks the tasks of plan that had ended when the run was
+// killed but whose push and pull request, which the run owed them, never
+// began (killed between the task's end and its push); resume does them.
+// A push that began is not repeated: its record says how it went, and
+// `safe-coder pr` retries it. It returns the marked tasks.
+func owedPublishes(ctx context.Context, store *report.Store, st *report.RunState, plan []plannedTask, openPR bool) ([]tasks.Task, error) {
+	if st.Finished {
+		return nil, nil
+	}
+	rep, err := store.Report(ctx, st.RunID)
+	if err != nil {
+		return nil, err
+	}
+	wants := (&publisher{forceOpen: openPR}).wants
+	var owed []tasks.Task
+	for i := range plan {
+		p := &plan[i]
+		if p.done == "" {
+			continue
+		}
+		open, draft := wants(p.task, p.done)
+		if !open {
+			continue
+		}
+		for _, t := range rep.Tasks {
+			if t.Name != p.task.Name || t.Branch == "" || t.Push != nil {
+				continue
+			}
+			p.publish = &publishJob{run: st.RunID, task: p.task, branch: t.Branch, base: t.BaseCommit, tip: taskTip(t), draft: draft}
+			owed = append(owed, p.task)
+		}
+	}
+	return owed, nil
 }
 
 func findTask(file *tasks.File, name string) (tasks.Task, bool) {
@@ -209,4 +294,25 @@ func resumeOf(ts report.TaskState, task tasks.Task) (runner.Resume, error) {
 func isPrompt(msg llm.Message) bool {
 	return msg.Role == llm.RoleUser && len(msg.Content) > 0 && msg.Content[0].Type == llm.PartText &&
 		!strings.HasPrefix(msg.Content[0].Text, "(safe-coder)")
+}
+
+// seedProgress gives the display what the resumed tasks had done before
+// the kill, so their task_finished lines sum the whole task as the report
+// does, not only what this process saw.
+func seedProgress(ctx context.Context, display *report.Progress, store *report.Store, runID string, plan []plannedTask) error {
+	rep, err := store.Report(ctx, runID)
+	if err != nil {
+		return err
+	}
+	for _, p := range plan {
+		if p.resume == nil {
+			continue
+		}
+		for _, t := range rep.Tasks {
+			if t.Name == p.task.Name {
+				display.ResumeTask(t)
+			}
+		}
+	}
+	return nil
 }

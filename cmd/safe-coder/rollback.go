@@ -17,17 +17,21 @@ func rollbackCommand(s Streams) *cli.Command {
 		Name:        "rollback",
 		Description: rollbackExamples,
 		Usage:       "move a run's branches back (to their start by default), keeping the old tips under refs/safe-coder/backup/",
-		ArgsUsage:   "RUN",
+		ArgsUsage:   "RUN | --last",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "task", Usage: "only this task's branch"},
 			&cli.IntFlag{Name: "to-step", Usage: "reset to the commit of this step instead of the start"},
+			lastFlag(lastUsage),
 			repoFlag(),
 			stateFlag(),
 			clearStaleLockFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.Args().Len() != 1 {
-				return usageErrorf("rollback needs the run id: safe-coder rollback RUN (safe-coder report shows it)")
+			if err := runArgs(cmd, "rollback needs the run id: safe-coder rollback RUN, or --last for the last run (safe-coder runs lists them)", false); err != nil {
+				return err
+			}
+			if cmd.Args().Len() > 1 {
+				return usageErrorf("rollback takes one run id, got %d arguments: safe-coder rollback RUN [--task NAME] [--to-step N]", cmd.Args().Len())
 			}
 			if cmd.Int("to-step") < 0 {
 				return usageErrorf("--to-step %d: steps are numbered from 1", cmd.Int("to-step"))
@@ -43,6 +47,12 @@ func rollbackCommand(s Streams) *cli.Command {
 			}
 			for _, t := range targets {
 				res, err := op.repo.Rollback(ctx, gitsafety.RollbackOptions{Run: op.run.Run.ID, Task: t.Name, Branch: t.Branch, ToStep: cmd.Int("to-step")})
+				if err != nil && t.StartedAt == "" && cmd.Int("to-step") == 0 && errors.Is(err, gitsafety.ErrNotFound) {
+					// The run named the branch and stopped before the
+					// task started: the branch was never made.
+					fmt.Fprintf(s.Out, "%s: %s does not exist (the run stopped before the task started); nothing to roll back\n", t.Name, t.Branch)
+					continue
+				}
 				if err != nil {
 					return exitWith(exitRepo, fmt.Errorf("task %s: %w", t.Name, err))
 				}
@@ -67,16 +77,21 @@ func restoreCommand(s Streams) *cli.Command {
 		Name:        "restore",
 		Description: restoreExamples,
 		Usage:       "bring files back to their content at a run's start, as a new commit on the run branch",
-		ArgsUsage:   "RUN PATH...",
+		ArgsUsage:   "RUN PATH... | --last PATH...",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "task", Usage: "the task whose branch to restore on (needed when the run had several)"},
+			lastFlag(lastUsage + "; every argument is then a path"),
 			repoFlag(),
 			stateFlag(),
 			clearStaleLockFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.Args().Len() < 2 {
-				return usageErrorf("restore needs the run id and at least one path: safe-coder restore RUN PATH...")
+			need := 2 // RUN PATH...
+			if cmd.Bool("last") {
+				need = 1
+			}
+			if cmd.Args().Len() < need {
+				return usageErrorf("restore needs the run id (or --last) and at least one path: safe-coder restore RUN PATH... or safe-coder restore --last PATH...")
 			}
 			op, err := openRunOp(ctx, cmd)
 			if err != nil {
@@ -91,7 +106,7 @@ func restoreCommand(s Streams) *cli.Command {
 				return usageErrorf("run %s has %d tasks; name one with --task", op.run.Run.ID, len(targets))
 			}
 			t := targets[0]
-			paths := cmd.Args().Slice()[1:]
+			paths := op.args
 			sha, err := op.repo.Restore(ctx, gitsafety.RestoreOptions{Run: op.run.Run.ID, Task: t.Name, Branch: t.Branch, Paths: paths})
 			if err != nil {
 				return exitWith(exitRepo, fmt.Errorf("task %s: %w", t.Name, err))
@@ -109,6 +124,9 @@ type runOp struct {
 	store   *report.Store
 	run     *report.Report
 	release func() error
+	// args are the command's arguments after the run: all of them with
+	// --last.
+	args []string
 }
 
 func openRunOp(ctx context.Context, cmd *cli.Command) (*runOp, error) {
@@ -120,11 +138,22 @@ func openRunOp(ctx context.Context, cmd *cli.Command) (*runOp, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := store.Report(ctx, cmd.Args().First())
+	runID, args := cmd.Args().First(), cmd.Args().Tail()
+	if cmd.Bool("last") {
+		args = cmd.Args().Slice()
+		if runID, err = lastRunID(ctx, store); err == nil && len(args) > 0 {
+			err = notARun(ctx, cmd, store, args[0])
+		}
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	run, err := store.Report(ctx, runID)
 	if err != nil {
 		store.Close()
 		if errors.Is(err, report.ErrRunNotFound) {
-			return nil, exitWith(exitUsage, err)
+			return nil, runNotFound(runID)
 		}
 		return nil, exitWith(exitFailure, err)
 	}
@@ -133,7 +162,7 @@ func openRunOp(ctx context.Context, cmd *cli.Command) (*runOp, error) {
 		store.Close()
 		return nil, exitWith(exitRepo, err)
 	}
-	return &runOp{repo: repo, store: store, run: run, release: release}, nil
+	return &runOp{repo: repo, store: store, run: run, release: release, args: args}, nil
 }
 
 func (op *runOp) close() {
@@ -155,7 +184,7 @@ func (op *runOp) tasks(name string) ([]report.TaskReport, error) {
 		}
 	}
 	if name != "" && len(out) == 0 {
-		return nil, usageErrorf("run %s has no task %q with a branch; its tasks are %v", op.run.Run.ID, name, names)
+		return nil, unknownRunTask(op.run.Run.ID, name, "tasks with a branch", names)
 	}
 	if len(out) == 0 {
 		return nil, usageErrorf("run %s has no task with a branch", op.run.Run.ID)

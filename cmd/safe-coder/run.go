@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -51,6 +52,9 @@ type runOptions struct {
 	github  githubEnv
 	// log holds --log-format, --verbose and --no-color.
 	log logOptions
+	// baseRef is GITHUB_BASE_REF: in a pull-request workflow, the branch
+	// whose commit instructions_from: base reads (instructions_base.go).
+	baseRef string
 }
 
 func clearStaleLockFlag() cli.Flag {
@@ -127,6 +131,7 @@ func runCommand(s Streams) *cli.Command {
 				override:       tasks.Override{Approval: cmd.String("approval"), Provider: cmd.String("provider"), Model: cmd.String("model")},
 				actions:        actionsFromEnv(os.Getenv),
 				github:         githubFromEnv(os.Getenv),
+				baseRef:        os.Getenv(baseRefEnv),
 				file:           cmd.Args().First(),
 				tasks:          cmd.StringSlice("task"),
 				repo:           cmd.String("repo"),
@@ -146,7 +151,7 @@ func runCommand(s Streams) *cli.Command {
 func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	data, err := os.ReadFile(opts.file)
 	if err != nil {
-		return usageErrorf("read task file: %w", err)
+		return taskFileError(opts.file, err)
 	}
 	cfg, err := loadConfig(ctx, s)
 	if err != nil {
@@ -172,7 +177,13 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if selected, err = narrowRun(selected, opts); err != nil {
 		return err
 	}
-	if err := checkPrompts(ctx, file, selected, root); err != nil {
+	// A pull request's instructions come from its base branch, which
+	// must be there before anything runs.
+	bases, err := resolveInstructionBases(ctx, root, selected, opts.baseRef)
+	if err != nil {
+		return err
+	}
+	if err := checkPrompts(ctx, file, selected, root, bases); err != nil {
 		return err
 	}
 	progress, closeLog := runStreams(s, opts)
@@ -193,6 +204,8 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	}
 	rc.progress = display
 	rc.errs = s.Err
+	rc.endLog = closeLog
+	rc.bases = bases
 	if err := rc.setPublisher(opts, selected); err != nil {
 		return err
 	}
@@ -219,6 +232,10 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 		return exitWith(exitFailure, err)
 	}
 	rc.attach(runID, repo, store)
+	recorded, err := encodeRunOptions(opts, bases)
+	if err != nil {
+		return exitWith(exitFailure, err)
+	}
 
 	names := make([]string, len(selected))
 	plan := make([]plannedTask, len(selected))
@@ -229,12 +246,13 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	// From here on the run exists: every way out records its end.
 	if err := rc.rec.Record(context.WithoutCancel(ctx), report.RunStarted{
 		RunID: runID, StartedAt: time.Now(), RepoRoot: repo.Root(), TaskFile: opts.file,
-		Version: version, BaseCommit: head.Commit, OriginalBranch: head.Branch, Tasks: names,
-		TaskFileData: data,
+		Version: appVersion(), BaseCommit: head.Commit, OriginalBranch: head.Branch, Tasks: names,
+		TaskFileData: data, Options: recorded,
 	}); err != nil {
 		return exitWith(exitFailure, err)
 	}
 	fmt.Fprintf(progress.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
+	bases.describe(progress.Err, selected, head.Commit, opts.baseRef)
 	return rc.execute(ctx, plan, "", head, opts)
 }
 
@@ -314,6 +332,9 @@ func (rc *runCtx) execute(ctx context.Context, plan []plannedTask, from string, 
 	if err := rc.rec.Record(keep, fin); err != nil {
 		return exitWith(exitFailure, err)
 	}
+	if rc.endLog != nil {
+		rc.endLog()
+	}
 	if err := emitReports(keep, s, rc.errs, rc.store, rc.runID, opts, rc.fault); err != nil {
 		return exitWith(exitFailure, err)
 	}
@@ -332,6 +353,13 @@ type plannedTask struct {
 	task   tasks.Task
 	resume *report.TaskState
 	done   runner.Status
+	// branch, for a task to start, is its record when a killed run had
+	// named its branch (BranchStarted) without starting the task: the
+	// task starts on that branch.
+	branch *report.TaskState
+	// publish is the push and pull request a done task is still owed
+	// (see owedPublishes); nil when none.
+	publish *publishJob
 }
 
 // runCtx is what every task of a run shares.
@@ -354,8 +382,15 @@ type runCtx struct {
 	// tasks' branches (nil: never).
 	http *http.Client
 	pub  *publisher
-	// errs is where errors go even when --quiet silences progress.
-	errs io.Writer
+	// errs is where errors go even when --quiet silences progress: the
+	// process's stderr, where the Actions annotations go too. endLog ends
+	// the progress log's open ::group:: before them (nil: nothing to end).
+	errs   io.Writer
+	endLog func()
+	// bases are the commits instructions_from: base reads, by task: the
+	// pull request's base branch; a task not in it reads its session's
+	// base commit.
+	bases instructionBases
 }
 
 // runPlan runs the tasks one after the other. Each task gets its own
@@ -370,6 +405,12 @@ func (rc *runCtx) runPlan(ctx context.Context, plan []plannedTask, from string) 
 		task := p.task
 		if p.done != "" {
 			status = status.Worse(p.done)
+			if p.publish != nil && ctx.Err() == nil {
+				if err := rc.publishJob(ctx, *p.publish); err != nil {
+					status = status.Worse(publishStatus(err))
+					firstErr = firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
+				}
+			}
 			continue
 		}
 		if ctx.Err() != nil {
@@ -382,11 +423,25 @@ func (rc *runCtx) runPlan(ctx context.Context, plan []plannedTask, from string) 
 		}
 		if p.resume != nil {
 			opts.Branch, opts.From, opts.Resume = p.resume.Branch, p.resume.BaseCommit, true
+		} else {
+			if p.branch != nil {
+				// A killed run named this branch and may have made it:
+				// the task starts on it, adopted if it exists.
+				opts.Branch, opts.From, opts.Resume = p.branch.Branch, cmp.Or(p.branch.BaseCommit, from), true
+			}
+			// The branch is named before it exists, so a kill right
+			// after Begin leaves a record that rollback and resume find.
+			if err := rc.rec.Record(context.WithoutCancel(ctx), report.BranchStarted{
+				RunID: rc.runID, Task: task.Name, At: time.Now(), Branch: opts.Branch, From: rc.startPoint(ctx, opts.From),
+			}); err != nil {
+				return status.Worse(runner.StatusError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
+			}
 		}
 		sess, err := rc.repo.Begin(ctx, opts)
 		if err != nil {
 			return status.Worse(runner.StatusRepoError), firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, err))
 		}
+		rc.fault("after-branch")
 		for _, sk := range sess.SnapshotSkipped() {
 			fmt.Fprintf(rc.s.Err, "[%s] snapshot: not committed: %s (%s)\n", task.Name, sk.Path, sk.Reason)
 		}
@@ -430,6 +485,20 @@ func (rc *runCtx) runPlan(ctx context.Context, plan []plannedTask, from string) 
 		}
 	}
 	return status, firstErr
+}
+
+// startPoint is the commit a task's branch starts at, as its intent
+// records it: from, or HEAD's commit when from is "" ("" when HEAD has
+// none, and then Begin fails).
+func (rc *runCtx) startPoint(ctx context.Context, from string) string {
+	if from != "" {
+		return from
+	}
+	head, err := rc.repo.Head(ctx)
+	if err != nil {
+		return ""
+	}
+	return head.Commit
 }
 
 // rollback resets a failed task's branch to its start (on_failure:
@@ -484,7 +553,7 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 	if err != nil {
 		return runner.Result{}, err
 	}
-	tp, err := newTaskPrompts(ctx, task, rc.repo, sess, pol, box)
+	tp, err := newTaskPrompts(ctx, task, rc.repo, sess, pol, box, rc.bases[task.Name])
 	if err != nil {
 		return runner.Result{}, err
 	}
@@ -495,6 +564,7 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 		System:             runner.SystemPrompt(task, pol.Offered()) + prompt.SystemSection(tp.instructions),
 		Instructions:       tp.instructions,
 		InstructionsSource: tp.source,
+		InstructionsCommit: tp.commit,
 		Tools:              defs,
 		Branch:             sess.Branch(),
 		BaseCommit:         sess.Base(),
@@ -578,7 +648,7 @@ func newModel(task tasks.Task, httpClient *http.Client, keys map[string]string, 
 			HTTPClient: httpClient,
 			NoStream:   !m.Stream,
 			Log:        s.Err,
-			UserAgent:  "safe-coder/" + version,
+			UserAgent:  "safe-coder/" + appVersion(),
 		}), nil
 	case tasks.ProviderOpenAI, tasks.ProviderOllama:
 		return llm.NewOpenAI(llm.OpenAIOptions{
@@ -588,7 +658,7 @@ func newModel(task tasks.Task, httpClient *http.Client, keys map[string]string, 
 			HTTPClient: httpClient,
 			NoStream:   !m.Stream,
 			Log:        s.Err,
-			UserAgent:  "safe-coder/" + version,
+			UserAgent:  "safe-coder/" + appVersion(),
 		}), nil
 	case tasks.ProviderReplay:
 		return llm.NewReplay(m.Transcript)
@@ -616,7 +686,11 @@ func apiKeys(s Streams, selected []tasks.Task, base tasks.ModelBase) (map[string
 			v = configKey(s, t, base, warned)
 		}
 		if v == "" {
-			problems = append(problems, fmt.Sprintf("task %s: environment variable %s (model.api_key_env) is not set or empty; export your API key in it, or point model.api_key_env at the variable that holds it", t.Name, name))
+			msg := fmt.Sprintf("task %s: environment variable %s (model.api_key_env) is not set or empty; export your API key in it, or point model.api_key_env at the variable that holds it", t.Name, name)
+			if t.Model.BaseURL != "" {
+				msg += fmt.Sprintf(`; for a server at %s that takes no key, set api_key_env: ""`, t.Model.BaseURL)
+			}
+			problems = append(problems, msg)
 			continue
 		}
 		keys[name] = v
@@ -703,5 +777,5 @@ func short(sha string) string {
 }
 
 func versionString() string {
-	return fmt.Sprintf("%s (%s %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("%s (%s %s/%s)", appVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -27,7 +27,12 @@ func (s signalCause) exitCode() int {
 // finishes the step and the report. A second signal aborts at once: the
 // user (or CI) has run out of patience, and state on disk stays consistent
 // because every write is a transaction or an atomic rename.
+//
+// SIGPIPE is ignored: when whoever reads stdout or stderr goes away
+// (`safe-coder run … | head`), writes fail with EPIPE instead of killing the
+// process in the middle of a step with its lock held and its run unrecorded.
 func notifySignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v3"
@@ -25,7 +26,12 @@ func validateCommand(s Streams) *cli.Command {
 			if err != nil {
 				return err
 			}
-			file, err := tasks.LoadWith(cmd.Args().First(), tasks.ParseOptions{Base: cfg.Base()})
+			path := cmd.Args().First()
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return taskFileError(path, err)
+			}
+			file, err := tasks.ParseWith(path, data, tasks.ParseOptions{Base: cfg.Base()})
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
@@ -38,7 +44,13 @@ func validateCommand(s Streams) *cli.Command {
 			if err := applyCommands(file, root); err != nil {
 				return err
 			}
-			if err := checkPrompts(ctx, file, file.Tasks, root); err != nil {
+			// In a pull-request workflow instructions_from: base
+			// reads the base branch, so validate checks that commit.
+			bases, err := resolveInstructionBases(ctx, root, file.Tasks, os.Getenv(baseRefEnv))
+			if err != nil {
+				return err
+			}
+			if err := checkPrompts(ctx, file, file.Tasks, root, bases); err != nil {
 				return err
 			}
 			names := make([]string, len(file.Tasks))

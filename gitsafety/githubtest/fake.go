@@ -128,7 +128,11 @@ func New(t testing.TB, opts Options) *Server {
 		}
 		s.prs = append(s.prs, pr)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	// s.srv is set before the server starts: its handlers read it, and a
+	// request arriving over TCP gives the race detector no order with a
+	// write made after the server's goroutines began.
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Start()
 	t.Cleanup(func() {
 		s.srv.Close()
 		s.checkExpected()

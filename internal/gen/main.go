@@ -60,6 +60,7 @@ const (
 	taskDocPath  = "docs/task-file.md"
 	reportsPath  = "docs/reports.md"
 	reportSchema = "report/schema.json"
+	toolDocPath  = "docs/tools.md"
 )
 
 // outputs renders every generated file from the inputs under root.
@@ -80,8 +81,13 @@ func outputs(root string) ([]output, error) {
 	if err != nil {
 		return nil, err
 	}
+	toolPage, err := toolDoc()
+	if err != nil {
+		return nil, err
+	}
 	return []output{
 		{schemaPath, schema},
+		{toolDocPath, toolPage},
 		{taskDocPath, taskDoc()},
 		{reportsPath, reports},
 	}, nil

@@ -184,12 +184,17 @@ func bringFile(ref string, files Files, budget *int) (string, error) {
 	case insideGit(rel):
 		return "", errors.New("the path is inside .git, which is never read")
 	case !files.CanRead(rel):
+		if r, ok := files.(interface{ refusal(string) string }); ok {
+			if why := r.refusal(rel); why != "" {
+				return "", errors.New(why)
+			}
+		}
 		return "", errors.New("the policy does not let the model read this file (a secret-looking file or a read_file deny rule)")
 	}
 	if entries, err := files.ReadDir(rel); err == nil {
 		return renderListing(rel, entries), nil
 	}
-	data, err := files.ReadFile(rel)
+	data, size, err := readSource(files, rel)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", errors.New("no such file or directory in the repository")
 	}
@@ -197,14 +202,14 @@ func bringFile(ref string, files Files, budget *int) (string, error) {
 		return "", err
 	}
 	if !utf8.Valid(data) || strings.ContainsRune(string(data), 0) {
-		return fmt.Sprintf("(%s is a binary file of %d bytes; not shown)", rel, len(data)), nil
+		return fmt.Sprintf("(%s is a binary file of %d bytes; not shown)", rel, size), nil
 	}
 	content := string(data)
 	notice := ""
-	limit := min(MaxFileBytes, *budget)
-	if len(content) > limit {
+	limit := min(MaxFileBytes, max(*budget, 0))
+	if len(content) > limit || size > len(content) {
 		content = validPrefix(content, limit)
-		notice = fmt.Sprintf("[… %s has %d bytes; only the first %d are shown …]\n", rel, len(data), len(content))
+		notice = fmt.Sprintf("[… %s has %d bytes; only the first %d are shown …]\n", rel, size, len(content))
 	}
 	*budget -= len(content)
 	return fmt.Sprintf("Contents of %s:\n%s%s%s%s", rel, fence(content), ensureNL(content), fence(content), notice), nil

@@ -37,15 +37,29 @@ type Source interface {
 	ReadFile(rel string) ([]byte, error)
 }
 
-// RootSource reads the work tree through an os.Root.
-type RootSource struct{ Root *os.Root }
+// RootSource reads the work tree through an os.Root: symlinks are
+// followed only through Resolve (nil refuses every symlink), never into
+// .git, and only to files Readable allows (nil: every file); FIFOs and
+// devices are refused and reads are capped, so a file a pull request
+// planted can neither hang the run nor flood its memory.
+type RootSource struct {
+	Root *os.Root
+	// Resolve follows the symlinks of a repository-relative path inside
+	// the repository, as the tools do (tools.Toolbox.Resolve).
+	Resolve func(rel string) (string, error)
+	// Readable is the policy's CanRead.
+	Readable func(rel string) bool
+}
 
-// ReadFile reads rel, refusing .git.
+// ReadFile reads at most the cap of rel, refusing .git.
 func (s RootSource) ReadFile(rel string) ([]byte, error) {
-	if insideGit(rel) {
-		return nil, fmt.Errorf("%s: inside .git: %w", rel, fs.ErrPermission)
-	}
-	return s.Root.ReadFile(rel)
+	data, _, err := s.ReadSized(rel)
+	return data, err
+}
+
+// ReadSized reads at most ReadCap bytes of rel, and its size.
+func (s RootSource) ReadSized(rel string) ([]byte, int, error) {
+	return confined{root: s.Root, resolve: s.Resolve, readable: s.Readable}.readSized(rel)
 }
 
 // LoadInstructions reads the instruction files: the given ones (each must
@@ -59,7 +73,7 @@ func LoadInstructions(src Source, files []string) ([]Instruction, error) {
 	var out []Instruction
 	for _, f := range files {
 		rel := path.Clean(strings.TrimPrefix(f, "./"))
-		data, err := src.ReadFile(rel)
+		data, size, err := readSource(src, rel)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !explicit:
 			continue
@@ -68,7 +82,7 @@ func LoadInstructions(src Source, files []string) ([]Instruction, error) {
 		case err != nil:
 			return nil, fmt.Errorf("instruction file %s: %w", rel, err)
 		}
-		out = append(out, capInstruction(rel, data))
+		out = append(out, capInstruction(rel, data, size))
 		if !explicit {
 			break
 		}
@@ -76,9 +90,9 @@ func LoadInstructions(src Source, files []string) ([]Instruction, error) {
 	return out, nil
 }
 
-func capInstruction(rel string, data []byte) Instruction {
-	in := Instruction{Path: rel, Content: string(data), Bytes: len(data)}
-	if len(data) > MaxInstructionBytes {
+func capInstruction(rel string, data []byte, size int) Instruction {
+	in := Instruction{Path: rel, Content: string(data), Bytes: size}
+	if len(data) > MaxInstructionBytes || size > len(data) {
 		in.Content = validPrefix(string(data), MaxInstructionBytes)
 		in.Truncated = true
 	}
@@ -123,12 +137,12 @@ func NestedInstructions(src Source, rel string, known map[string]bool) []Instruc
 		if known[p] || insideGit(p) {
 			continue
 		}
-		data, err := src.ReadFile(p)
+		data, size, err := readSource(src, p)
 		if err != nil {
 			continue
 		}
 		known[p] = true
-		out = append(out, capInstruction(p, data))
+		out = append(out, capInstruction(p, data, size))
 	}
 	return out
 }
@@ -142,29 +156,34 @@ func insideGit(rel string) bool {
 	return false
 }
 
-// RootFiles reads and lists the work tree through an os.Root, for @path;
-// Readable is the policy's CanRead (nil: every file).
+// RootFiles reads and lists the work tree through an os.Root, for @path,
+// with RootSource's rules; Readable is the policy's CanRead (nil: every
+// file) and Resolve follows symlinks inside the repository (nil refuses
+// them).
 type RootFiles struct {
 	Root     *os.Root
 	Readable func(rel string) bool
+	Resolve  func(rel string) (string, error)
 }
 
-// ReadFile reads rel, refusing .git.
+func (f RootFiles) confined() confined {
+	return confined{root: f.Root, resolve: f.Resolve, readable: f.Readable}
+}
+
+// ReadFile reads at most the cap of rel, refusing .git.
 func (f RootFiles) ReadFile(rel string) ([]byte, error) {
-	return RootSource{Root: f.Root}.ReadFile(rel)
+	data, _, err := f.ReadSized(rel)
+	return data, err
+}
+
+// ReadSized reads at most ReadCap bytes of rel, and its size.
+func (f RootFiles) ReadSized(rel string) ([]byte, int, error) {
+	return f.confined().readSized(rel)
 }
 
 // ReadDir lists rel: names, directories with a trailing "/"; .git is left out.
 func (f RootFiles) ReadDir(rel string) ([]string, error) {
-	if insideGit(rel) {
-		return nil, fmt.Errorf("%s: inside .git: %w", rel, fs.ErrPermission)
-	}
-	dir, err := f.Root.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	defer dir.Close()
-	entries, err := dir.ReadDir(-1)
+	entries, err := f.confined().readDir(rel)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +200,8 @@ func (f RootFiles) ReadDir(rel string) ([]string, error) {
 	}
 	return names, nil
 }
+
+func (f RootFiles) refusal(rel string) string { return f.confined().refusal(rel) }
 
 // CanRead applies the policy.
 func (f RootFiles) CanRead(rel string) bool { return f.Readable == nil || f.Readable(rel) }

@@ -1,0 +1,43 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// recordBranchStarted names a task's branch before the branch exists: the
+// task stays not started (TaskStarted starts it) but its branch and start
+// point are known. It needs the run open and the task not started; a task
+// the run did not announce is appended, as TaskStarted does. Recording it
+// again, as a resumed run does for a task killed before it started,
+// replaces the branch.
+func recordBranchStarted(ctx context.Context, tx *sql.Tx, e BranchStarted) error {
+	if err := validate(text("run id", e.RunID), text("task", e.Task), text("branch", e.Branch), when("at", e.At)); err != nil {
+		return err
+	}
+	if err := openRun(ctx, tx, e.RunID); err != nil {
+		return err
+	}
+	t, err := lookupTask(ctx, tx, e.RunID, e.Task)
+	if err != nil {
+		return err
+	}
+	if t.started {
+		return fmt.Errorf("branch of task %q of run %q: %w", e.Task, e.RunID, ErrDuplicate)
+	}
+	if !t.found {
+		_, err = tx.ExecContext(ctx, `INSERT INTO tasks (run_id, name, position, status)
+			VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM tasks WHERE run_id = ?), ?)`,
+			e.RunID, e.Task, e.RunID, StatusNotStarted)
+		if err != nil {
+			return fmt.Errorf("insert task %q of run %q: %w", e.Task, e.RunID, err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE tasks SET branch = ?, base_commit = ? WHERE run_id = ? AND name = ?`,
+		e.Branch, e.From, e.RunID, e.Task)
+	if err != nil {
+		return fmt.Errorf("update task %q of run %q: %w", e.Task, e.RunID, err)
+	}
+	return nil
+}
