@@ -153,9 +153,13 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 	if err != nil {
 		return exitWith(exitFailure, err)
 	}
-	if len(todo) == 0 && len(owed) == 0 {
+	if len(todo) == 0 && len(owed) == 0 && st.Finished {
 		return usageErrorf("run %s has nothing to resume: every task ended (the run is %s); safe-coder report %s shows it", runID, st.Status, runID)
 	}
+	// Every task ended but the run's end was never recorded (killed
+	// between its last task and its end): resuming records the end, with
+	// the status the tasks earned, and writes the reports, so the run does
+	// not stay "running" forever.
 	// As run does: in GitHub Actions the progress is grouped by step, and
 	// the end writes the annotations, outputs and step summary.
 	progress, closeLog := runStreams(s, opts)
@@ -185,7 +189,11 @@ func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) er
 	if err := rc.rec.Record(context.WithoutCancel(ctx), report.RunResumed{RunID: runID, At: time.Now()}); err != nil {
 		return exitWith(exitFailure, err)
 	}
-	fmt.Fprintf(progress.Err, "safe-coder: resuming run %s: %d task(s) left on %s\n", runID, len(todo), repo.Root())
+	if len(todo) == 0 && len(owed) == 0 {
+		fmt.Fprintf(progress.Err, "safe-coder: run %s: every task had ended; recording the run's end\n", runID)
+	} else {
+		fmt.Fprintf(progress.Err, "safe-coder: resuming run %s: %d task(s) left on %s\n", runID, len(todo), repo.Root())
+	}
 	bases.describe(progress.Err, todo, st.BaseCommit, baseRef)
 	head := gitsafety.Head{Commit: st.BaseCommit, Branch: st.OriginalBranch}
 	return rc.execute(ctx, plan, from, head, opts)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -44,6 +46,13 @@ func rollbackCommand(s Streams) *cli.Command {
 			targets, err := op.tasks(cmd.String("task"))
 			if err != nil {
 				return err
+			}
+			if n := cmd.Int("to-step"); n > 0 {
+				for _, t := range targets {
+					if err := stepCommitted(t, n); err != nil {
+						return err
+					}
+				}
 			}
 			for _, t := range targets {
 				res, err := op.repo.Rollback(ctx, gitsafety.RollbackOptions{Run: op.run.Run.ID, Task: t.Name, Branch: t.Branch, ToStep: cmd.Int("to-step")})
@@ -190,4 +199,24 @@ func (op *runOp) tasks(name string) ([]report.TaskReport, error) {
 		return nil, usageErrorf("run %s has no task with a branch", op.run.Run.ID)
 	}
 	return out, nil
+}
+
+// stepCommitted checks, from the run's record, that step n of task t made a
+// commit to roll back to: a step that changed nothing, or one that never
+// ran, is a typing mistake to say so (exit 2), not a repository error.
+func stepCommitted(t report.TaskReport, n int) error {
+	var committed []string
+	for _, st := range t.Steps {
+		if st.Commit == "" {
+			continue
+		}
+		if st.Step == n {
+			return nil
+		}
+		committed = append(committed, strconv.Itoa(st.Step))
+	}
+	if len(committed) == 0 {
+		return usageErrorf("--to-step %d: no step of task %s made a commit; roll back to its start without --to-step", n, t.Name)
+	}
+	return usageErrorf("--to-step %d: step %d of task %s made no commit; the steps with commits are %s", n, n, t.Name, strings.Join(committed, ", "))
 }
