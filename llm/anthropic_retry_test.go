@@ -90,6 +90,8 @@ func TestAnthropicRetryPolicy(t *testing.T) {
 			waits: []waitRange{exactly(40 * time.Millisecond)}},
 		{name: "retry-after-ms garbage falls back to retry-after", steps: []step{withHeader(rateLimited, "retry-after-ms", "x", "retry-after", "9"), ok},
 			waits: []waitRange{exactly(9 * sec)}},
+		{name: "x-ratelimit-reset-* not read from Anthropic", steps: []step{withHeader(rateLimited,
+			"x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "30s"), ok}, waits: []waitRange{jitter(0)}},
 		{name: "retry-after ignored on 500", steps: []step{withHeader(step{status: 500}, "retry-after", "30"), ok}, waits: []waitRange{jitter(0)}},
 		{name: "spend-limit 429 not retried", steps: []step{{status: 429, body: errorEnvelope("billing_error", "credit balance too low")}},
 			wantStatus: 429, wantType: "billing_error"},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 )
 
 // anthropicVersion is the API version this adapter speaks; the wire types
@@ -439,6 +440,11 @@ func (w anthropicWire) decode(header http.Header, body io.Reader) (*Response, er
 	}
 	return decodeAnthropicResponse(data)
 }
+
+// rateLimitWait suggests nothing: the API sends Retry-After with every
+// 429, and a 429 without one falls back to backoff rather than guess from
+// the anthropic-ratelimit-*-reset times.
+func (anthropicWire) rateLimitWait(http.Header) (time.Duration, bool) { return 0, false }
 
 // anthropicErrorStatus is the HTTP status the API uses for an error type,
 // for errors that arrive as a stream's error event.

@@ -26,41 +26,43 @@ type conformanceProvider struct {
 	// start serves turns and returns a client that asks them. An HTTP
 	// provider serves them from an llmtest fake, which fails the test when
 	// a turn is never asked for; the fake is returned for its counts.
-	// Others use the turns' Responses only.
-	start func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server)
+	// Others use the turns' Responses only. clock is the client's.
+	start func(t *testing.T, turns []llmtest.Turn, clock *fakeClock) (llm.Client, *llmtest.Server)
+	// openAI is set for the Chat Completions format's clients.
+	openAI bool
 }
 
 func conformanceProviders() []conformanceProvider {
-	anthropic := func(noStream bool) func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
-		return func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
+	anthropic := func(noStream bool) func(t *testing.T, turns []llmtest.Turn, clock *fakeClock) (llm.Client, *llmtest.Server) {
+		return func(t *testing.T, turns []llmtest.Turn, clock *fakeClock) (llm.Client, *llmtest.Server) {
 			fake := llmtest.New(t, turns, llmtest.Options{BasePath: "/anthropic", APIKey: testAPIKey})
 			return llm.NewAnthropic(llm.AnthropicOptions{
-				BaseURL: fake.URL(), APIKey: testAPIKey, Clock: newFakeClock(), NoStream: noStream,
+				BaseURL: fake.URL(), APIKey: testAPIKey, Clock: clock, NoStream: noStream,
 			}), fake
 		}
 	}
 	// openAI serves the Chat Completions format under a versioned base
 	// path, as OpenAI and Ollama mount it.
-	openAI := func(opts llm.OpenAIOptions) func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
-		return func(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
+	openAI := func(opts llm.OpenAIOptions) func(t *testing.T, turns []llmtest.Turn, clock *fakeClock) (llm.Client, *llmtest.Server) {
+		return func(t *testing.T, turns []llmtest.Turn, clock *fakeClock) (llm.Client, *llmtest.Server) {
 			fake := llmtest.New(t, turns, llmtest.Options{BasePath: "/openai/v1", APIKey: opts.APIKey})
 			o := opts // scenarios run in parallel: each gets its own copy
-			o.BaseURL, o.Clock = fake.URL(), newFakeClock()
+			o.BaseURL, o.Clock = fake.URL(), clock
 			return llm.NewOpenAI(o), fake
 		}
 	}
 	return []conformanceProvider{
 		{name: "anthropic streaming", http: true, start: anthropic(false)},
 		{name: "anthropic", http: true, start: anthropic(true)},
-		{name: "openai streaming", http: true, start: openAI(llm.OpenAIOptions{APIKey: testAPIKey})},
-		{name: "openai", http: true, start: openAI(llm.OpenAIOptions{APIKey: testAPIKey, NoStream: true})},
-		{name: "ollama", http: true, start: openAI(llm.OpenAIOptions{Provider: "ollama"})},
+		{name: "openai streaming", http: true, openAI: true, start: openAI(llm.OpenAIOptions{APIKey: testAPIKey})},
+		{name: "openai", http: true, openAI: true, start: openAI(llm.OpenAIOptions{APIKey: testAPIKey, NoStream: true})},
+		{name: "ollama", http: true, openAI: true, start: openAI(llm.OpenAIOptions{Provider: "ollama"})},
 		{name: "replay", start: startReplay},
 	}
 }
 
 // startReplay writes the turns' responses as a transcript.
-func startReplay(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Server) {
+func startReplay(t *testing.T, turns []llmtest.Turn, _ *fakeClock) (llm.Client, *llmtest.Server) {
 	t.Helper()
 	var lines []string
 	for _, turn := range turns {
@@ -83,8 +85,10 @@ func startReplay(t *testing.T, turns []llmtest.Turn) (llm.Client, *llmtest.Serve
 
 // conformanceEnv is what a scenario knows about the provider it runs on.
 type conformanceEnv struct {
-	http bool
-	fake *llmtest.Server // nil unless http
+	http   bool
+	openAI bool            // the Chat Completions format
+	fake   *llmtest.Server // nil unless http
+	clock  *fakeClock      // the client's; replay ignores it
 }
 
 // attempts is the Attempts a first-try answer reports.
@@ -237,6 +241,31 @@ func conformanceScenarios() []conformanceScenario {
 			},
 		},
 		{
+			// OpenAI's 429s often carry only the x-ratelimit-* headers:
+			// the Chat Completions clients wait for the reset of the
+			// limit that was hit (tokens: 7.5s, not the requests' 20ms).
+			// Anthropic's clients do not read them and back off.
+			name:     "429 with x-ratelimit-reset-* and no retry-after",
+			httpOnly: true,
+			turns: []llmtest.Turn{
+				{Status: 429, ErrorType: "rate_limit_exceeded", Header: map[string]string{
+					"x-ratelimit-limit-requests": "500", "x-ratelimit-limit-tokens": "30000",
+					"x-ratelimit-remaining-requests": "499", "x-ratelimit-remaining-tokens": "0",
+					"x-ratelimit-reset-requests": "20ms", "x-ratelimit-reset-tokens": "7.5s",
+				}},
+				{Response: retried},
+			},
+			run: func(t *testing.T, c llm.Client, env conformanceEnv, turns []llmtest.Turn) {
+				resp, err := c.Complete(t.Context(), conversation(llm.TextPart("Again.")))
+				wantAnswer(t, resp, err, retried, len(turns))
+				want := jitter(0)
+				if env.openAI {
+					want = exactly(7500 * time.Millisecond)
+				}
+				checkWaits(t, env.clock, []waitRange{want})
+			},
+		},
+		{
 			name:     "non-retryable 400",
 			httpOnly: true,
 			turns:    []llmtest.Turn{{Status: 400, ErrorMessage: "messages: text content blocks must be non-empty"}},
@@ -293,8 +322,9 @@ func TestClientConformance(t *testing.T) {
 				}
 				t.Run(sc.name, func(t *testing.T) {
 					t.Parallel()
-					client, fake := p.start(t, sc.turns)
-					sc.run(t, client, conformanceEnv{http: p.http, fake: fake}, sc.turns)
+					clock := newFakeClock()
+					client, fake := p.start(t, sc.turns, clock)
+					sc.run(t, client, conformanceEnv{http: p.http, openAI: p.openAI, fake: fake, clock: clock}, sc.turns)
 				})
 			}
 		})

@@ -24,7 +24,16 @@
 //   - Retries are bounded: MaxAttempts counts every HTTP attempt, whether
 //     it failed with a status, a connection error or a broken answer, and
 //     Response.Attempts and APIError.Attempts report the count. No wait
-//     outlasts the context's deadline; no wait exceeds RetryWaitMax.
+//     outlasts the context's deadline; no wait exceeds RetryWaitMax. The
+//     wait is the server's when it gives one that parses: retry-after-ms
+//     or Retry-After, or, on a 429 of the Chat Completions format without
+//     them, the x-ratelimit-reset-* of the limit that ran out; backoff
+//     otherwise.
+//   - Final errors and Responses name the provider's id of the request
+//     when it sent one: request-id, OpenRouter's x-generation-id (the id
+//     its support asks for), x-request-id, in that order; failing those,
+//     an OpenRouter generation id ("gen-…") from the answer's body, even
+//     one that broke after its 200.
 //   - API keys are only ever sent in request headers; neither they nor any
 //     other credential header value appear in errors, logs or Responses,
 //     even when a proxy echoes them back.

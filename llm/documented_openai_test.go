@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safe-coder/safe-coder/llm"
 )
@@ -63,7 +64,7 @@ func TestDocumentedOpenAIRetries(t *testing.T) {
 		}
 	}
 	recordedOpenRouter := func(t *testing.T, resp *llm.Response) {
-		if resp.ID != "gen-1754667632-NNYO7FUAFP6cwNW8jL7x" || resp.Message().Text() != "test response" {
+		if resp.ID != "gen-1754667632-NNYO7FUAFP6cwNW8jL7x" || resp.Message().Text() != "test response" || resp.RequestID != resp.ID {
 			t.Errorf("response = %+v, want the recorded OpenRouter stream's", resp)
 		}
 	}
@@ -80,13 +81,13 @@ func TestDocumentedOpenAIRetries(t *testing.T) {
 		wantErr     *llm.APIError
 	}{
 		{
-			// No retry-after is documented for api.openai.com, so the
-			// wait is backoff; the x-ratelimit-reset-* headers are not
-			// read.
-			name:    "429 rate_limit_exceeded: retried after backoff",
+			// No retry-after is documented for api.openai.com: the wait
+			// is the tokens reset (1.146s, as the message says), the
+			// larger one, since neither remaining count is 0.
+			name:    "429 rate_limit_exceeded: retried after the x-ratelimit-reset-tokens wait",
 			fixture: "openai_error_429_rate_limit.json",
 			steps:   []step{rateLimited, openAIStream},
-			waits:   []waitRange{jitter(0)},
+			waits:   []waitRange{exactly(1146 * time.Millisecond)},
 			log:     []string{`^openai: HTTP 429 rate_limit_exceeded, retrying in \S+ \(attempt 2 of 5\)$`},
 			check:   recordedOpenAI,
 		},
@@ -95,8 +96,8 @@ func TestDocumentedOpenAIRetries(t *testing.T) {
 			fixture:     "openai_error_429_rate_limit.json",
 			maxAttempts: 2,
 			steps:       []step{rateLimited, rateLimited},
-			waits:       []waitRange{jitter(0)},
-			log:         []string{`^openai: HTTP 429 rate_limit_exceeded, retrying in \S+ \(attempt 2 of 2\)$`},
+			waits:       []waitRange{exactly(1146 * time.Millisecond)},
+			log:         []string{`^openai: HTTP 429 rate_limit_exceeded, retrying in 1.1s \(attempt 2 of 2\)$`},
 			wantErr:     afterAttempts(rateLimitErr, 2),
 		},
 		{
@@ -118,8 +119,8 @@ func TestDocumentedOpenAIRetries(t *testing.T) {
 			check:    recordedOpenRouter,
 		},
 		{
-			// OpenRouter names a generation in x-generation-id, not a
-			// request id, so the error has none.
+			// OpenRouter names the generation in x-generation-id, the
+			// id its support asks for: the error carries it.
 			name:        "OpenRouter error chunk until the attempts run out",
 			fixture:     "openai_stream_error_chunk.json",
 			provider:    "openrouter",
@@ -127,7 +128,7 @@ func TestDocumentedOpenAIRetries(t *testing.T) {
 			steps:       []step{errorChunk, errorChunk},
 			waits:       []waitRange{jitter(0)},
 			log:         []string{`^openrouter: server_error in the answer, retrying in \S+ \(attempt 2 of 2\)$`},
-			wantErr:     afterAttempts(llm.APIError{Provider: "openrouter", Status: 500, Type: "server_error", Message: "Provider disconnected unexpectedly"}, 2),
+			wantErr:     afterAttempts(llm.APIError{Provider: "openrouter", Status: 500, Type: "server_error", Message: "Provider disconnected unexpectedly", RequestID: "cmpl-abc123"}, 2),
 		},
 	}
 	for _, tt := range tests {

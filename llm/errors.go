@@ -36,7 +36,7 @@ type APIError struct {
 	Status    int    // HTTP status; for an error inside a 2xx answer (a stream's error event), the status of its type
 	Type      string // the provider's error type, e.g. "overloaded_error"
 	Message   string // the provider's message
-	RequestID string // the provider's request id, when it sent one
+	RequestID string // the provider's request id, when it sent one; OpenRouter's generation id
 	Attempts  int    // how many HTTP attempts were made
 }
 

@@ -226,9 +226,13 @@ func TestOpenAIRecordedExchanges(t *testing.T) {
 			file:     "openrouter_openai_compat_stream_comment.json",
 			provider: "openrouter",
 			stream:   true,
+			// No x-generation-id was recorded (the copy kept an allowlist
+			// of headers): the generation id of the body is the request id
+			// the step records, for OpenRouter's support.
 			want: &llm.Response{ID: "gen-1754667632-NNYO7FUAFP6cwNW8jL7x", Model: "meta-llama/llama-3.2-3b-instruct:free", StopReason: llm.StopEndTurn,
-				Content: []llm.Part{llm.TextPart("test response")},
-				Usage:   llm.Usage{InputTokens: 586, OutputTokens: 3}},
+				Content:   []llm.Part{llm.TextPart("test response")},
+				Usage:     llm.Usage{InputTokens: 586, OutputTokens: 3},
+				RequestID: "gen-1754667632-NNYO7FUAFP6cwNW8jL7x"},
 		},
 		{
 			file: "openai_error_404_model_not_found.json",

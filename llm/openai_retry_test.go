@@ -2,10 +2,12 @@ package llm_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safe-coder/safe-coder/llm"
 )
@@ -30,17 +32,31 @@ func TestOpenAIRetryPolicy(t *testing.T) {
 		return sse(chunks[0] + chunks[1] + `data: {"error":` + errorJSON + "}\n\n")
 	}
 	quota := chatError("insufficient_quota", "insufficient_quota", "You exceeded your current quota, please check your plan and billing details.")
+	// rateLimited is a 429 without retry-after and with OpenAI's
+	// rate-limit headers, given as name, value pairs without the
+	// "x-ratelimit-" prefix.
+	rateLimited := func(kv ...string) step {
+		st := step{status: 429, header: map[string]string{}, body: chatError("tokens", "rate_limit_exceeded", "Rate limit reached")}
+		for i := 0; i < len(kv); i += 2 {
+			st.header["x-ratelimit-"+kv[i]] = kv[i+1]
+		}
+		return st
+	}
+	const ms = time.Millisecond
 	type test struct {
 		name        string
 		steps       []step
 		stream      bool
 		maxAttempts int
+		deadline    time.Duration // from the clock's start; 0: none
+		waits       []waitRange   // checked when set
 		// One outcome: success after every step, or an *APIError, or an
 		// error wrapping ErrBrokenAnswer.
 		wantStatus int
 		wantType   string
 		wantAuth   bool
 		wantBroken string
+		wantErr    string // substring of the final error
 	}
 	tests := []test{
 		{name: "500 retried", steps: []step{{status: 500, body: chatError("server_error", "", "The server had an error")}, ok}},
@@ -71,18 +87,86 @@ func TestOpenAIRetryPolicy(t *testing.T) {
 		{name: "OpenRouter's 402 chunk not retried", stream: true, steps: []step{errorChunk(`{"message":"Insufficient credits","code":402}`)}, wantStatus: 402},
 		{name: "broken streams exhaust the budget", stream: true, maxAttempts: 2, steps: []step{withoutFinish, withoutFinish},
 			wantBroken: "openai: broken answer after 2 attempts (request id none): stream ended before a finish_reason"},
+
+		// Without retry-after, a 429 waits for the reset of the limit it hit.
+		{name: "429 waits for the tokens reset when tokens ran out", steps: []step{rateLimited(
+			"remaining-requests", "59", "remaining-tokens", "0", "reset-requests", "6m0s", "reset-tokens", "2.5s"), ok},
+			waits: []waitRange{exactly(2500 * ms)}},
+		{name: "429 waits for the requests reset when requests ran out", steps: []step{rateLimited(
+			"remaining-requests", "0", "remaining-tokens", "150000", "reset-requests", "20ms", "reset-tokens", "6m0s"), ok},
+			waits: []waitRange{exactly(20 * ms)}},
+		{name: "429 with both limits out waits for the later reset", steps: []step{rateLimited(
+			"remaining-requests", "0", "remaining-tokens", "0", "reset-requests", "1s", "reset-tokens", "7.5s"), ok},
+			waits: []waitRange{exactly(7500 * ms)}},
+		{name: "429 with unclear remaining counts waits for the later reset", steps: []step{rateLimited(
+			"remaining-requests", "499", "remaining-tokens", "2051", "reset-requests", "120ms", "reset-tokens", "1.146s"), ok},
+			waits: []waitRange{exactly(1146 * ms)}},
+		{name: "429 without remaining counts waits for the later reset", steps: []step{rateLimited(
+			"reset-requests", "3s", "reset-tokens", "250ms"), ok},
+			waits: []waitRange{exactly(3 * time.Second)}},
+		{name: "429 reset capped at 60s", steps: []step{rateLimited("remaining-tokens", "0", "reset-tokens", "6m0s"), ok},
+			waits: []waitRange{exactly(60 * time.Second)}},
+		{name: "429 reset garbage falls back to backoff", steps: []step{rateLimited(
+			"remaining-tokens", "0", "reset-tokens", "soon", "reset-requests", "4s"), ok},
+			waits: []waitRange{jitter(0)}},
+		{name: "429 reset without a unit falls back to backoff", steps: []step{rateLimited("reset-tokens", "30"), ok},
+			waits: []waitRange{jitter(0)}},
+		{name: "429 negative reset falls back to backoff", steps: []step{rateLimited("reset-requests", "-5s"), ok},
+			waits: []waitRange{jitter(0)}},
+		{name: "429 garbage reset ignored beside a good one", steps: []step{rateLimited(
+			"reset-requests", "1e9h", "reset-tokens", "1.5s"), ok},
+			waits: []waitRange{exactly(1500 * ms)}},
+		{name: "retry-after wins over the resets", steps: []step{func() step {
+			st := rateLimited("remaining-tokens", "0", "reset-tokens", "9s")
+			st.header["retry-after"] = "2"
+			return st
+		}(), ok}, waits: []waitRange{exactly(2 * time.Second)}},
+		{name: "retry-after-ms wins over the resets", steps: []step{func() step {
+			st := rateLimited("remaining-tokens", "0", "reset-tokens", "9s")
+			st.header["retry-after-ms"] = "40"
+			return st
+		}(), ok}, waits: []waitRange{exactly(40 * ms)}},
+		{name: "garbage retry-after falls to the resets", steps: []step{func() step {
+			st := rateLimited("remaining-tokens", "0", "reset-tokens", "3s")
+			st.header["retry-after"] = "later"
+			return st
+		}(), ok}, waits: []waitRange{exactly(3 * time.Second)}},
+		{name: "resets ignored on a 503", steps: []step{func() step {
+			st := rateLimited("remaining-tokens", "0", "reset-tokens", "30s")
+			st.status, st.body = 503, chatError("server_error", "", "down")
+			return st
+		}(), ok}, waits: []waitRange{jitter(0)}},
+		{name: "a reset past the deadline is not waited for", deadline: 10 * time.Second, maxAttempts: 3,
+			steps: []step{rateLimited("remaining-tokens", "0", "reset-tokens", "6m0s")},
+			waits: []waitRange{}, wantStatus: 429, wantType: "rate_limit_exceeded",
+			wantErr: "not retried: the task's time runs out in 10s, before the 1m0s wait would end"},
+		{name: "429 resets in a stream request", stream: true, steps: []step{rateLimited("remaining-requests", "0", "reset-requests", "1s"), okSSE},
+			waits: []waitRange{exactly(time.Second)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			fake, srv := newScriptedServer(t, "/v1/chat/completions", tt.steps...)
 			var log bytes.Buffer
+			clock := newFakeClock()
 			opts := chatOptions(srv.URL + "/v1")
-			opts.NoStream, opts.MaxAttempts, opts.Log = !tt.stream, tt.maxAttempts, &log
-			resp, err := llm.NewOpenAI(opts).Complete(t.Context(), simpleRequest())
+			opts.NoStream, opts.MaxAttempts, opts.Log, opts.Clock = !tt.stream, tt.maxAttempts, &log, clock
+			ctx := t.Context()
+			if tt.deadline != 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, clock.Now().Add(tt.deadline))
+				defer cancel()
+			}
+			resp, err := llm.NewOpenAI(opts).Complete(ctx, simpleRequest())
 
 			if !fake.sameBodies() {
 				t.Error("the attempts sent different bodies")
+			}
+			if tt.waits != nil {
+				checkWaits(t, clock, tt.waits)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.wantErr)
 			}
 			if strings.Contains(log.String(), testAPIKey) || err != nil && strings.Contains(err.Error(), testAPIKey) {
 				t.Errorf("the key leaked: %v\n%s", err, log.String())

@@ -46,9 +46,23 @@ type openAIStreamCall struct {
 // Comment lines, repeated role deltas, chunks without choices and fields
 // the client does not know are skipped; the finish_reason: null of chunks
 // after the one that finished does not undo it.
+//
+// An OpenRouter generation id in the chunks is the Response's RequestID,
+// or the error's (see answerIDError), unless a header names one.
 func decodeOpenAIStream(body io.Reader) (*Response, error) {
-	sse := newSSEReader(body)
 	s := &openAIStream{byIndex: make(map[int]*openAIStreamCall)}
+	resp, err := s.read(body)
+	if id := generationID(s.id); id != "" {
+		if err != nil {
+			return nil, &answerIDError{ID: id, Err: err}
+		}
+		resp.RequestID = id
+	}
+	return resp, err
+}
+
+func (s *openAIStream) read(body io.Reader) (*Response, error) {
+	sse := newSSEReader(body)
 	for n := 1; ; n++ {
 		ev, err := sse.next()
 		if errors.Is(err, io.EOF) {
@@ -84,11 +98,12 @@ func (s *openAIStream) apply(data []byte) error {
 	if err := json.Unmarshal(data, &chunk); err != nil {
 		return fmt.Errorf("decode: %w", err)
 	}
-	if err := inBandError(chunk.Error); err != nil {
-		return err
-	}
+	// The id first: an error chunk's id names the failed generation.
 	if s.id == "" {
 		s.id = chunk.ID
+	}
+	if err := inBandError(chunk.Error); err != nil {
+		return err
 	}
 	if s.model == "" {
 		s.model = chunk.Model

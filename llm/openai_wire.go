@@ -192,12 +192,25 @@ func argumentsText(raw json.RawMessage) (string, error) {
 	return s, nil
 }
 
-// decodeOpenAIResponse turns a whole 200 answer into a Response.
+// decodeOpenAIResponse turns a whole 200 answer into a Response. An
+// OpenRouter generation id in the body is the Response's RequestID, or
+// the error's (see answerIDError), unless a header names one.
 func decodeOpenAIResponse(body []byte) (*Response, error) {
 	var wire openAIAnswer
 	if err := json.Unmarshal(body, &wire); err != nil {
 		return nil, fmt.Errorf("decode completion: %w", err)
 	}
+	resp, err := buildOpenAIResponse(wire)
+	if id := generationID(wire.ID); id != "" {
+		if err != nil {
+			return nil, &answerIDError{ID: id, Err: err}
+		}
+		resp.RequestID = id
+	}
+	return resp, err
+}
+
+func buildOpenAIResponse(wire openAIAnswer) (*Response, error) {
 	if err := inBandError(wire.Error); err != nil {
 		return nil, err
 	}
@@ -225,6 +238,27 @@ func decodeOpenAIResponse(body []byte) (*Response, error) {
 		finish = *choice.FinishReason
 	}
 	return buildOpenAIAnswer(wire.ID, wire.Model, text, calls, finish, wire.Usage)
+}
+
+// maxGenerationID bounds a generation id taken from a body; OpenRouter's
+// are about 40 bytes ("gen-1754667632-NNYO7FUAFP6cwNW8jL7x").
+const maxGenerationID = 128
+
+// generationID returns id when it is an OpenRouter generation id ("gen-"
+// and letters, digits, '-' or '_'), and "" otherwise. Other servers' body
+// ids (chatcmpl-…) name the completion, not the request, and a body is
+// not trusted to put arbitrary text into an error.
+func generationID(id string) string {
+	rest, ok := strings.CutPrefix(id, "gen-")
+	if !ok || rest == "" || len(id) > maxGenerationID {
+		return ""
+	}
+	for _, r := range rest {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return ""
+		}
+	}
+	return id
 }
 
 // openAIErrorFields is the inside of the error envelope. type and code may

@@ -80,6 +80,13 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		reason += " " + perr.Type
 	}
 	wait, ok := serverWait(resp, c.t.opts.RetryWaitMax, c.t.opts.Clock.Now())
+	if !ok && resp.StatusCode == http.StatusTooManyRequests {
+		// Without Retry-After, the time until the limit resets is the
+		// next best hint (OpenAI's x-ratelimit-reset-*).
+		if wait, ok = c.wire.rateLimitWait(resp.Header); ok {
+			wait = min(wait, c.t.opts.RetryWaitMax)
+		}
+	}
 	if !ok {
 		wait = c.jitter()
 	}

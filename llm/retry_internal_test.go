@@ -2,6 +2,7 @@ package llm
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,6 +48,68 @@ func TestServerWait(t *testing.T) {
 	}
 	if _, ok := serverWait(nil, maxWait, now); ok {
 		t.Error("serverWait(nil) reported a wait")
+	}
+}
+
+func TestOpenAIRateLimitWait(t *testing.T) {
+	t.Parallel()
+	const ms = time.Millisecond
+	tests := []struct {
+		name   string
+		header map[string]string // without the x-ratelimit- prefix
+		want   time.Duration
+		wantOK bool
+	}{
+		{"tokens out", map[string]string{"remaining-tokens": "0", "remaining-requests": "5", "reset-tokens": "2.5s", "reset-requests": "6m0s"}, 2500 * ms, true},
+		{"requests out", map[string]string{"remaining-requests": "0", "remaining-tokens": "9", "reset-requests": "20ms", "reset-tokens": "1s"}, 20 * ms, true},
+		{"both out: the later", map[string]string{"remaining-requests": "0", "remaining-tokens": "0", "reset-requests": "1m30.5s", "reset-tokens": "1s"}, 90500 * ms, true},
+		{"neither out: the later", map[string]string{"remaining-requests": "499", "remaining-tokens": "2051", "reset-requests": "120ms", "reset-tokens": "1.146s"}, 1146 * ms, true},
+		{"no counts: the later", map[string]string{"reset-requests": "6m0s", "reset-tokens": "1s"}, 6 * time.Minute, true},
+		{"one reset only", map[string]string{"reset-tokens": " 17ms "}, 17 * ms, true},
+		{"zero reset", map[string]string{"remaining-tokens": "0", "reset-tokens": "0s"}, 0, true},
+		{"garbage count is unclear", map[string]string{"remaining-requests": "none", "remaining-tokens": "0", "reset-requests": "1s", "reset-tokens": "2s"}, 2 * time.Second, true},
+		{"negative count is out", map[string]string{"remaining-requests": "-1", "reset-requests": "1s", "reset-tokens": "2s"}, time.Second, true},
+		{"the limit hit has no reset", map[string]string{"remaining-tokens": "0", "reset-requests": "1s"}, 0, false},
+		{"the limit hit has a garbage reset", map[string]string{"remaining-tokens": "0", "reset-tokens": "soon", "reset-requests": "1s"}, 0, false},
+		{"seconds without a unit", map[string]string{"reset-tokens": "30"}, 0, false},
+		{"negative", map[string]string{"reset-tokens": "-1s"}, 0, false},
+		{"overflow", map[string]string{"reset-tokens": "9999999999h"}, 0, false},
+		{"HTTP date", map[string]string{"reset-tokens": "Mon, 02 Feb 2026 10:15:30 GMT"}, 0, false},
+		{"nothing", nil, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := http.Header{}
+			for k, v := range tt.header {
+				h.Set("x-ratelimit-"+k, v)
+			}
+			got, ok := openAIWire{}.rateLimitWait(h)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("rateLimitWait = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+			if _, ok := (anthropicWire{}).rateLimitWait(h); ok {
+				t.Error("the Anthropic wire read OpenAI's rate-limit headers")
+			}
+		})
+	}
+}
+
+func TestGenerationID(t *testing.T) {
+	t.Parallel()
+	for id, want := range map[string]string{
+		"gen-1754667632-NNYO7FUAFP6cwNW8jL7x":    "gen-1754667632-NNYO7FUAFP6cwNW8jL7x",
+		"gen-abc_DEF-123":                        "gen-abc_DEF-123",
+		"chatcmpl-BleDgMAC9enGPAhCO3TUZ3frOoyG2": "",
+		"cmpl-abc123":                            "",
+		"gen-":                                   "",
+		"":                                       "",
+		"gen-x\nrequest id forged":               "",
+		"gen-" + strings.Repeat("a", maxGenerationID): "",
+	} {
+		if got := generationID(id); got != want {
+			t.Errorf("generationID(%q) = %q, want %q", id, got, want)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -55,11 +56,13 @@ type transportOptions struct {
 // MaxAttempts HTTP attempts.
 //
 // The wait before a retry is the server's retry-after-ms or Retry-After
-// (seconds or an HTTP date) on a 429, 503 or 529, and full-jitter
-// exponential backoff between RetryWaitMin and RetryWaitMax otherwise;
-// either way at most RetryWaitMax. A retry whose wait would end after the
-// context's deadline is not made: the last failure is returned at once,
-// saying so.
+// (seconds or an HTTP date) on a 429, 503 or 529; on a 429 without them,
+// the reset time of the rate limit that was hit, when the wireFormat reads
+// one from the headers (OpenAI's x-ratelimit-reset-*); full-jitter
+// exponential backoff between RetryWaitMin and RetryWaitMax otherwise.
+// Either way it is at most RetryWaitMax. A retry whose wait would end
+// after the context's deadline is not made: the last failure is returned
+// at once, saying so.
 type transport struct {
 	opts transportOptions
 }
@@ -119,7 +122,9 @@ func (t *transport) post(ctx context.Context, url string, header http.Header, bo
 		}
 		out, err := c.decode(resp)
 		if err == nil {
-			out.RequestID = requestID(resp.Header)
+			if id := requestID(resp.Header); id != "" || out.RequestID == "" {
+				out.RequestID = id
+			}
 			out.Attempts = c.attempts
 			return out, nil
 		}
@@ -197,11 +202,24 @@ func (c *call) apiError(resp *http.Response) error {
 }
 
 // brokenError is the final error for a 2xx answer that was not usable.
+// It names the id from the headers or, failing that, the one the body gave
+// before it broke.
 func (c *call) brokenError(header http.Header, err error) error {
+	var bodyID string
+	if ie, ok := errors.AsType[*answerIDError](err); ok {
+		bodyID = ie.ID
+	}
 	if ae, ok := errors.AsType[*answerError](err); ok {
-		return c.finalAPIError(ae.Status, header, ae.Err)
+		perr := ae.Err
+		if perr.RequestID == "" {
+			perr.RequestID = bodyID
+		}
+		return c.finalAPIError(ae.Status, header, perr)
 	}
 	id := requestID(header)
+	if id == "" {
+		id = bodyID
+	}
 	msg := fmt.Sprintf("%s: broken answer after %s (request id %s): %v", c.t.opts.Provider, plural(c.attempts, "attempt"), orNone(id), err)
 	if c.note != "" {
 		msg += "; " + c.note
@@ -229,12 +247,16 @@ func (c *call) finalAPIError(status int, header http.Header, perr providerError)
 }
 
 // requestID is the provider's id of the HTTP request: Anthropic sends
-// request-id, OpenAI and most compatible servers x-request-id.
+// request-id, OpenAI and most compatible servers x-request-id. OpenRouter
+// sends x-generation-id, the id its support asks for, so it wins over an
+// x-request-id (from a proxy or an upstream) in the same answer.
 func requestID(h http.Header) string {
-	if id := h.Get("request-id"); id != "" {
-		return id
+	for _, name := range []string{"request-id", "x-generation-id", "x-request-id"} {
+		if id := strings.TrimSpace(h.Get(name)); id != "" {
+			return id
+		}
 	}
-	return h.Get("x-request-id")
+	return ""
 }
 
 // limitedReader reads at most left bytes and fails with errAnswerTooLarge

@@ -150,7 +150,8 @@ type Response struct {
 	StopReason StopReason `json:"stop_reason"`
 	Usage      Usage      `json:"usage"`
 	// RequestID is the provider's id of the HTTP request, for support
-	// tickets and error messages.
+	// tickets and error messages: for OpenRouter, its generation id (the
+	// x-generation-id header, or the answer's "gen-…" id).
 	RequestID string `json:"request_id,omitempty"`
 	// Attempts is how many HTTP attempts the answer took (1 when the first
 	// one succeeded); 0 for providers that make no HTTP requests.

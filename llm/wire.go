@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // wireFormat is what an HTTP provider adapter plugs into the transport: how
@@ -16,8 +17,8 @@ import (
 // attempt counting, redaction, final errors).
 //
 // Adding a provider means writing a request encoder, a wireFormat for its
-// error envelope and for its JSON or SSE answers (newSSEReader gives the
-// events, "data: [DONE]" included), and calling transport.post from the
+// error envelope, its JSON or SSE answers (newSSEReader gives the events,
+// "data: [DONE]" included) and its 429s' rate-limit headers, and calling transport.post from the
 // adapter's Complete with a transport made by newTransport; the transport
 // needs no change. anthropicWire and openAIWire are the two there are: an
 // envelope parser sets providerError.SpendLimit with mentionsSpendLimit
@@ -38,8 +39,18 @@ type wireFormat interface {
 	//   - an *answerError, a provider error reported inside the answer (an
 	//     SSE error event), is retried or not as its Status would be;
 	//   - errAnswerTooLarge (the transport's body limit) is not retried.
-	// The transport sets RequestID and Attempts of the Response.
+	// The transport sets Attempts of the Response, and its RequestID from
+	// the headers (see requestID); a RequestID the decoder read from the
+	// body is kept only when no header named one. A broken answer's error
+	// may wrap an *answerIDError with the id the body gave before it
+	// broke, for the final error.
 	decode(header http.Header, body io.Reader) (*Response, error)
+
+	// rateLimitWait is the wait that the rate-limit headers of a 429
+	// suggest when it carries no retry-after-ms or Retry-After; ok is
+	// false when they suggest none (absent, garbage, or a format whose
+	// servers always send Retry-After). The transport caps it.
+	rateLimitWait(header http.Header) (wait time.Duration, ok bool)
 }
 
 // providerError is what a wireFormat reads from an error answer.
@@ -66,6 +77,18 @@ type answerError struct {
 func (e *answerError) Error() string {
 	return fmt.Sprintf("error in the answer: %s: %s", e.Err.Type, e.Err.Message)
 }
+
+// answerIDError is the error of a broken 2xx answer whose body named the
+// answer before it broke (OpenRouter's generation id, "gen-…", which its
+// support asks for). The transport names it in the final error when no
+// response header gave an id.
+type answerIDError struct {
+	ID  string
+	Err error
+}
+
+func (e *answerIDError) Error() string { return e.Err.Error() }
+func (e *answerIDError) Unwrap() error { return e.Err }
 
 // mentionsSpendLimit reports whether any of an error's type or code fields
 // names a quota, billing or spend limit (OpenAI's insufficient_quota,
