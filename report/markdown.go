@@ -78,8 +78,8 @@ func writeRunLines(b *strings.Builder, r *Report) {
 const notFinished = "Not finished: the run is still going, or its process was killed before it could record its end."
 
 func writeSummary(b *strings.Builder, r *Report) {
-	b.WriteString("| task | status | steps | tool calls | denials | tokens in / out | cost | commits | files | lines | duration |\n")
-	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| task | status | steps | messages | tool calls | denials | tokens in / out | cost | commits | files | lines | duration |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, t := range r.Tasks {
 		writeStatsRow(b, t.Name, t.Status, t.Stats, taskDuration(&t))
 	}
@@ -95,7 +95,7 @@ func writeSummary(b *strings.Builder, r *Report) {
 
 func writeStatsRow(b *strings.Builder, name, status string, s Stats, duration string) {
 	tableRow(b, name, status,
-		fmt.Sprint(s.Steps), fmt.Sprint(s.ToolCallsTotal), fmt.Sprint(s.Denials),
+		fmt.Sprint(s.Steps), fmt.Sprint(s.Messages), fmt.Sprint(s.ToolCallsTotal), fmt.Sprint(s.Denials),
 		tokens(s.Tokens), cost(s.CostUSD), fmt.Sprint(s.Commits), fmt.Sprint(s.FilesChanged), lineCounts(s.Insertions, s.Deletions), duration)
 }
 

@@ -228,8 +228,8 @@ func TestReportCrashedRun(t *testing.T) {
 	for _, want := range []string{
 		"# safe-coder run crash: running\n", "· detached HEAD\n", "\nRun branch `safe-coder/fix-crash`\n",
 		"\nNot finished: the run is still going, or its process was killed",
-		"| fix | running | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | +0 −0 | — |", "## later\n\nNot started.\n",
-		"| **total** |  | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | +0 −0 | — |",
+		"| fix | running | 1 | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | +0 −0 | — |", "## later\n\nNot started.\n",
+		"| **total** |  | 1 | 1 | 1 | 0 | 0 / 0 | $0.0000 | 0 | 0 | +0 −0 | — |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)

@@ -17,18 +17,21 @@ import (
 // becomes the stricter of the two, its tools the ones both list.
 //
 // Unknown commands and missing arguments are Errors at the command: or
-// prompt value; the file's tasks are changed only when there are none.
+// prompt value. The tasks and prompts without a problem are expanded even
+// when others have one, so that the checks after this one (the @paths of
+// the expanded prompts) can report their problems in the same pass; a file
+// for which ApplyCommands returned Errors must not run.
 func (f *File) ApplyCommands(commands map[string]Command) error {
 	var errs Errors
 	out := slices.Clone(f.Tasks)
 	for i := range out {
 		errs = append(errs, f.applyTask(&out[i], fmt.Sprintf("tasks[%d]", i), commands)...)
 	}
+	f.Tasks = out
 	if len(errs) > 0 {
 		errs.sortByPosition()
 		return errs
 	}
-	f.Tasks = out
 	return nil
 }
 

@@ -103,13 +103,9 @@ func TestApplyCommandsErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := mustParse(t, "tasks.yaml", lines(append([]string{"version: 1", "defaults:", "  model: {name: m}", "tasks:", "  - name: t"}, tt.task...)...))
-			before := f.Tasks[0].Prompts
 			err := f.ApplyCommands(testCommands())
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("got %v\nwant %s", err, tt.want)
-			}
-			if strings.Join(f.Tasks[0].Prompts, "|") != strings.Join(before, "|") {
-				t.Errorf("tasks changed on error: %q", f.Tasks[0].Prompts)
 			}
 		})
 	}
@@ -117,5 +113,25 @@ func TestApplyCommandsErrors(t *testing.T) {
 	f := mustParse(t, "tasks.yaml", lines("version: 1", "defaults:", "  model: {name: m}", "tasks:", "  - name: t", "    prompt: /tmp is full"))
 	if err := f.ApplyCommands(nil); err == nil || !strings.Contains(err.Error(), "the repository has no custom commands") {
 		t.Errorf("no commands: %v", err)
+	}
+}
+
+// A task's problem does not keep the others from being expanded, so the
+// checks after ApplyCommands (their @paths) report in the same pass; the
+// task with the problem keeps its prompt as written.
+func TestApplyCommandsExpandsTheRest(t *testing.T) {
+	t.Parallel()
+	f := mustParse(t, "tasks.yaml", lines("version: 1", "defaults:", "  model: {name: m}", "tasks:",
+		"  - name: bad", "    prompt: /deploy now",
+		"  - name: good", "    prompt: /review @src/main.go"))
+	err := f.ApplyCommands(testCommands())
+	if err == nil || !strings.Contains(err.Error(), "unknown custom command /deploy") {
+		t.Fatalf("got %v, want the unknown command", err)
+	}
+	if got := f.Tasks[0].Prompts; len(got) != 1 || got[0] != "/deploy now" {
+		t.Errorf("the task with the problem: prompts %q, want it as written", got)
+	}
+	if got := f.Tasks[1].Prompts; len(got) != 1 || got[0] != "Review @@src/main.go. @src/main.go" {
+		t.Errorf("the good task: prompts %q, want the command's body", got)
 	}
 }

@@ -56,7 +56,7 @@ func (o Override) check() error {
 		problems = append(problems, badFlagValue("--provider", o.Provider, providerEnum().values))
 	}
 	if o.Model != "" && (strings.TrimSpace(o.Model) != o.Model || strings.ContainsAny(o.Model, "\r\n")) {
-		problems = append(problems, fmt.Sprintf("--model %q: expected a model name such as claude-sonnet-4-5, without surrounding spaces or line breaks", o.Model))
+		problems = append(problems, fmt.Sprintf("--model %q: expected a model name such as claude-sonnet-5-5, without surrounding spaces or line breaks", o.Model))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrBadOverride, strings.Join(problems, "; "))

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/safe-coder/safe-coder/gitsafety"
@@ -45,6 +47,38 @@ func applyCommands(file *tasks.File, root string) error {
 		return exitWith(exitUsage, problems)
 	}
 	return nil
+}
+
+// isProblems reports whether err is a list of task-file problems, which
+// later checks add to, rather than an error that stops everything.
+func isProblems(err error) bool {
+	var problems tasks.Errors
+	return errors.As(err, &problems)
+}
+
+// mergeProblems returns the task-file problems of checks made one after
+// the other as one list, so a file's every problem is reported at once:
+// nil when all passed, the first error that is not a list of problems
+// (a repository that cannot be opened) as it is.
+func mergeProblems(errs ...error) error {
+	var all tasks.Errors
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var problems tasks.Errors
+		if !errors.As(err, &problems) {
+			return err
+		}
+		all = append(all, problems...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(all, func(a, b *tasks.Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+	return exitWith(exitUsage, all)
 }
 
 // checkPrompts checks, before anything runs, what the selected tasks'

@@ -167,8 +167,11 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if err != nil {
 		return exitWith(exitRepo, err)
 	}
-	if err := applyCommands(file, root); err != nil {
-		return err
+	// A command's problems do not stop the checks below: every problem
+	// of the file is reported at once.
+	commandErr := applyCommands(file, root)
+	if commandErr != nil && !isProblems(commandErr) {
+		return commandErr
 	}
 	selected, err := file.Select(opts.tasks)
 	if err != nil {
@@ -183,7 +186,7 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPrompts(ctx, file, selected, root, bases); err != nil {
+	if err := mergeProblems(commandErr, checkPrompts(ctx, file, selected, root, bases)); err != nil {
 		return err
 	}
 	progress, closeLog := runStreams(s, opts)

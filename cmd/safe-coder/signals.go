@@ -13,7 +13,7 @@ import (
 // arrived; Main turns it into exit code 130 (SIGINT) or 143 (SIGTERM).
 type signalCause struct{ sig os.Signal }
 
-func (s signalCause) Error() string { return "interrupted by " + s.sig.String() }
+func (s signalCause) Error() string { return "interrupted by " + signalName(s.sig) }
 
 func (s signalCause) exitCode() int {
 	if s.sig == syscall.SIGTERM {
@@ -24,9 +24,12 @@ func (s signalCause) exitCode() int {
 
 // notifySignals returns a context cancelled by the first SIGINT or SIGTERM,
 // with the signal as its cause, so the run stops asking the model and
-// finishes the step and the report. A second signal aborts at once: the
-// user (or CI) has run out of patience, and state on disk stays consistent
-// because every write is a transaction or an atomic rename.
+// finishes the step and the report. The same signal again aborts at once:
+// the user pressed Ctrl-C twice, and state on disk stays consistent
+// because every write is a transaction or an atomic rename. The other
+// signal does not: GitHub Actions cancels a job with SIGINT and then,
+// 7.5 s later, SIGTERM, and the run must go on finishing its report
+// through that (SIGKILL, later still, is the real deadline).
 //
 // SIGPIPE is ignored: when whoever reads stdout or stderr goes away
 // (`safe-coder run … | head`), writes fail with EPIPE instead of killing the
@@ -38,18 +41,26 @@ func notifySignals(parent context.Context, stderr io.Writer) (context.Context, f
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
+		var first os.Signal
 		select {
-		case sig := <-ch:
-			fmt.Fprintf(stderr, "safe-coder: %s received; finishing the current step (send it again to abort)\n", sig)
-			cancel(signalCause{sig})
+		case first = <-ch:
+			fmt.Fprintf(stderr, "safe-coder: %s received; finishing the current step (send %s again to abort)\n", signalName(first), signalName(first))
+			cancel(signalCause{first})
 		case <-done:
 			return
 		}
-		select {
-		case sig := <-ch:
-			fmt.Fprintf(stderr, "safe-coder: second %s; aborting\n", sig)
-			os.Exit(signalCause{sig}.exitCode())
-		case <-done:
+		for {
+			select {
+			case sig := <-ch:
+				if sig != first {
+					fmt.Fprintf(stderr, "safe-coder: %s received; still finishing the current step\n", signalName(sig))
+					continue
+				}
+				fmt.Fprintf(stderr, "safe-coder: second %s; aborting\n", signalName(sig))
+				os.Exit(signalCause{sig}.exitCode())
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {
@@ -57,4 +68,15 @@ func notifySignals(parent context.Context, stderr io.Writer) (context.Context, f
 		close(done)
 		cancel(nil)
 	}
+}
+
+// signalName is the name people type and CI logs print: SIGINT, SIGTERM.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }

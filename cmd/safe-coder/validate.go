@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/safe-coder/safe-coder/llm"
 	"github.com/safe-coder/safe-coder/tasks"
 )
 
@@ -41,8 +42,11 @@ func validateCommand(s Streams) *cli.Command {
 			if err != nil {
 				return exitWith(exitRepo, err)
 			}
-			if err := applyCommands(file, root); err != nil {
-				return err
+			// A command's problems do not stop the checks below:
+			// every problem of the file is reported at once.
+			commandErr := applyCommands(file, root)
+			if commandErr != nil && !isProblems(commandErr) {
+				return commandErr
 			}
 			// In a pull-request workflow instructions_from: base
 			// reads the base branch, so validate checks that commit.
@@ -50,8 +54,18 @@ func validateCommand(s Streams) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := checkPrompts(ctx, file, file.Tasks, root, bases); err != nil {
+			if err := mergeProblems(commandErr, checkPrompts(ctx, file, file.Tasks, root, bases)); err != nil {
 				return err
+			}
+			// A replay task's transcript is read as run reads it, so a
+			// broken one fails here and not after a branch is made.
+			for _, t := range file.Tasks {
+				if t.Model.Provider != tasks.ProviderReplay {
+					continue
+				}
+				if _, err := llm.NewReplay(t.Model.Transcript); err != nil {
+					return exitWith(exitUsage, fmt.Errorf("task %s: %w", t.Name, err))
+				}
 			}
 			names := make([]string, len(file.Tasks))
 			for i, t := range file.Tasks {

@@ -168,7 +168,7 @@ rule syntax, branch names), so it is the authority.
 ` + "```yaml" + `
 version: 1
 defaults:
-  model: {provider: anthropic, name: claude-sonnet-4-5}
+  model: {provider: anthropic, name: claude-sonnet-5-5}
   approval: auto-edit
   allow: ["bash(go test ./...)"]
   checks: {commands: ["go test ./..."]}
