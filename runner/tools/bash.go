@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -9,14 +10,16 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 // outputGrace is how long bash waits for the output pipe to close after the
-// command's process group is gone. Only a process that left the group
-// (setsid, a daemon) can still hold the pipe then; its later output is not
-// worth hanging the run for.
+// command's process group and its marked leftovers are gone. Only a process
+// that escaped both (left the group and wiped its environment, or any
+// escapee where markers cannot be seen) can still hold the pipe then; its
+// later output is not worth hanging the run for.
 const outputGrace = 500 * time.Millisecond
 
 func (tb *Toolbox) bash(ctx context.Context, in bashInput) Result {
@@ -35,10 +38,11 @@ func (tb *Toolbox) bash(ctx context.Context, in bashInput) Result {
 		timeout = time.Duration(secs * float64(time.Second))
 	}
 	out := newCapBuffer(tb.maxOut)
-	state, timedOut, err := tb.run(ctx, in.Command, timeout, out)
+	ran, err := tb.run(ctx, in.Command, timeout, out)
 	if err != nil {
 		return fail(fmt.Sprintf("could not start the command: %v", err))
 	}
+	state, timedOut := ran.state, ran.timedOut
 	status, short := exitStatus(state)
 	if ctx.Err() != nil {
 		// The run is stopping: the group got SIGTERM, then SIGKILL if it
@@ -59,6 +63,17 @@ func (tb *Toolbox) bash(ctx context.Context, in bashInput) Result {
 	} else {
 		b.WriteString(out.String())
 	}
+	if ran.leftovers > 0 {
+		if !strings.HasSuffix(b.String(), "\n") {
+			b.WriteByte('\n')
+		}
+		b.WriteString(leftoverNote(ran.leftovers))
+		if ran.leftovers == 1 {
+			short += ", 1 leftover killed"
+		} else {
+			short += fmt.Sprintf(", %d leftovers killed", ran.leftovers)
+		}
+	}
 	return Result{
 		Content: b.String(),
 		IsError: !state.Success() || ctx.Err() != nil,
@@ -66,20 +81,72 @@ func (tb *Toolbox) bash(ctx context.Context, in bashInput) Result {
 	}
 }
 
+// leftoverNote tells the model that processes its command left running
+// were killed when the call ended, so it does not count on a background
+// server it started.
+func leftoverNote(n int) string {
+	what := "1 process the command left running was"
+	if n != 1 {
+		what = fmt.Sprintf("%d processes the command left running were", n)
+	}
+	return "[" + what + " killed when the call ended (background jobs, setsid, nohup and daemons included): " +
+		"nothing a command starts outlives its call, so start a server in the same command that uses it]\n"
+}
+
+// markerVar is the variable that marks every process a call starts with a
+// random ID per call, so that the processes that escape the call's process
+// group can still be found and killed after it (see killMarked). It is not
+// a secret: knowing it only lets a process get itself killed.
+//
+// Its value is a comma-separated list of IDs: a runner that itself runs as
+// a command of another runner adds its ID to the one it inherited, so the
+// outer runner's hunt also finds what the inner one's commands left when
+// the inner runner was killed before it could hunt them itself.
+const markerVar = "SAFE_CODER_CALL"
+
+// markerEntry returns the markerVar entry for a call with the given ID in
+// environment env: the ID after those env already carries.
+func markerEntry(env []string, id string) string {
+	value := id
+	for _, kv := range env {
+		if inherited, ok := strings.CutPrefix(kv, markerVar+"="); ok && inherited != "" {
+			value = inherited + "," + id
+		}
+	}
+	return markerVar + "=" + value
+}
+
+// ranCommand is how a command that started ended.
+type ranCommand struct {
+	state *os.ProcessState
+	// timedOut reports whether the timeout passed (not the run's context).
+	timedOut bool
+	// leftovers counts the processes still running when the shell had
+	// exited that were killed by their marker.
+	leftovers int
+}
+
 // run runs command in its own process group with stdout and stderr joined
-// into out, and returns the shell's final state and whether the timeout
-// passed; an error means it never started. When ctx ends or the timeout
-// passes, the whole group is killed.
+// into out, and returns how it ended; an error means it never started.
+// When ctx ends or the timeout passes, the whole group is killed.
+//
+// Every process the call starts carries a fresh marker in its environment
+// (markerVar). When the shell has exited, whatever still carries it —
+// background jobs, and processes that left the group with setsid, nohup
+// and setsid, or a double fork — gets SIGTERM and, after stopGrace,
+// SIGKILL (on Linux; see killMarked). When the run's context or the
+// timeout ended the call, the group was already signalled and only the
+// processes outside it are hunted and counted.
 //
 // The output goes through a pipe the toolbox reads itself rather than
 // through exec's copying, so that the moment the shell exits the rest of
 // its group (`sleep 30 &`) can be killed; only then is the pipe drained,
 // for at most outputGrace, so a process that escaped the group and keeps
 // the pipe open cannot hold the call.
-func (tb *Toolbox) run(ctx context.Context, command string, timeout time.Duration, out io.Writer) (*os.ProcessState, bool, error) {
+func (tb *Toolbox) run(ctx context.Context, command string, timeout time.Duration, out io.Writer) (ranCommand, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, false, fmt.Errorf("create output pipe: %w", err)
+		return ranCommand{}, fmt.Errorf("create output pipe: %w", err)
 	}
 	defer r.Close()
 
@@ -89,12 +156,16 @@ func (tb *Toolbox) run(ctx context.Context, command string, timeout time.Duratio
 	cmd.Dir = tb.rootPath
 	// A nil Env would hand the runner's whole environment, secrets
 	// included, to the command; an empty one hands nothing.
-	cmd.Env = append([]string{}, tb.env...)
+	callID := rand.Text()
+	// Last, so it replaces the inherited entry it extends.
+	cmd.Env = append(append([]string{}, tb.env...), markerEntry(tb.env, callID))
 	cmd.Stdin = nil // exec connects /dev/null
 	cmd.Stdout = w
 	cmd.Stderr = w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var cancelledAt atomic.Int64
 	cmd.Cancel = func() error {
+		cancelledAt.Store(time.Now().UnixNano())
 		if ctx.Err() == nil {
 			// The command's own timeout: nothing to wait for.
 			return killGroup(cmd.Process.Pid)
@@ -109,7 +180,7 @@ func (tb *Toolbox) run(ctx context.Context, command string, timeout time.Duratio
 
 	if err := cmd.Start(); err != nil {
 		w.Close()
-		return nil, false, err
+		return ranCommand{}, err
 	}
 	// The child has its copy; keeping ours would keep the pipe open forever.
 	w.Close()
@@ -124,13 +195,28 @@ func (tb *Toolbox) run(ctx context.Context, command string, timeout time.Duratio
 	// the error of Cancel or WaitDelay, whose effect the state shows too.
 	_ = cmd.Wait()
 	timedOut := errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
-	// Whatever the shell left running in its group dies with it. The
-	// group ID cannot be reused while the group has members, and when it
-	// has none the kill finds nothing.
-	_ = killGroup(cmd.Process.Pid)
+	pgid := cmd.Process.Pid
+	var leftovers int
+	if at := cancelledAt.Load(); at != 0 {
+		// Cancel signalled the group: finish it, then hunt the processes
+		// outside it within what is left of the group's grace.
+		_ = killGroup(pgid)
+		leftovers = killMarked(callID, pgid, time.Unix(0, at).Add(stopGrace))
+	} else {
+		// The shell ended on its own: whatever still carries the marker,
+		// in the group or not, was left running. The group kill after
+		// it catches members that dropped the marker (and is all there
+		// is where markers cannot be seen). The group ID cannot be
+		// reused while the group has members, and when it has none the
+		// kill finds nothing.
+		leftovers = killMarked(callID, 0, time.Now().Add(stopGrace))
+		_ = killGroup(pgid)
+	}
+	// The leftovers that held the pipe are dead, so it drains at once
+	// unless a process that escaped the hunt still holds it.
 	_ = r.SetReadDeadline(time.Now().Add(outputGrace))
 	<-copied
-	return cmd.ProcessState, timedOut, nil
+	return ranCommand{state: cmd.ProcessState, timedOut: timedOut, leftovers: leftovers}, nil
 }
 
 // stopGrace is how long a command's group has between SIGTERM and SIGKILL
@@ -211,11 +297,15 @@ type CommandResult struct {
 	// the dropped byte count.
 	Output   string
 	TimedOut bool
+	// Leftovers counts the processes still running when the command had
+	// ended, killed then; Output ends with a note saying so.
+	Leftovers int
 }
 
 // RunCommand runs a command line of the task author's (a check) with the
 // process rules of bash — scrubbed environment, stdin closed, own process
-// group killed on timeout and after the call, output capped — but its own
+// group killed on timeout and after the call, whatever it leaves running
+// killed by its marker (Leftovers), output capped — but its own
 // timeout, not the bash tool's. The policy does not decide it: the task
 // file, not the model, wrote it. An error means it could not start.
 func (tb *Toolbox) RunCommand(ctx context.Context, command string, timeout time.Duration) (CommandResult, error) {
@@ -223,17 +313,26 @@ func (tb *Toolbox) RunCommand(ctx context.Context, command string, timeout time.
 		return CommandResult{}, errors.New("no bash or sh found on PATH")
 	}
 	out := newCapBuffer(tb.maxOut)
-	state, timedOut, err := tb.run(ctx, command, timeout, out)
+	ran, err := tb.run(ctx, command, timeout, out)
 	if err != nil {
 		return CommandResult{}, err
 	}
-	status, _ := exitStatus(state)
-	if timedOut {
+	status, _ := exitStatus(ran.state)
+	if ran.timedOut {
 		status = fmt.Sprintf("killed by signal: KILL (timeout after %v)", timeout)
 	}
-	res := CommandResult{ExitCode: state.ExitCode(), Status: status, Output: out.String(), TimedOut: timedOut}
+	res := CommandResult{
+		ExitCode: ran.state.ExitCode(), Status: status, Output: out.String(),
+		TimedOut: ran.timedOut, Leftovers: ran.leftovers,
+	}
 	if res.Output == "" {
 		res.Output = "(no output)\n"
+	}
+	if ran.leftovers > 0 {
+		if !strings.HasSuffix(res.Output, "\n") {
+			res.Output += "\n"
+		}
+		res.Output += leftoverNote(ran.leftovers)
 	}
 	return res, nil
 }

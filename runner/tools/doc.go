@@ -30,8 +30,20 @@
 //     the removed values to redact), in their own process group that is
 //     killed as a whole on timeout and after the command returns, and their
 //     output is capped head and tail in bounded memory.
+//   - Nothing a call starts outlives it. Every process carries the call's
+//     marker in its environment (SAFE_CODER_CALL, a random ID per call,
+//     appended to an inherited one); on Linux, when the call ends, every
+//     process of this user still carrying it — in the group or escaped
+//     from it with setsid, nohup and setsid, a double fork — gets SIGTERM,
+//     then SIGKILL after stopGrace, and the result says how many. Only
+//     processes with the marker are touched. A process that both leaves
+//     the group and sheds the marker (execs with a wiped environment,
+//     becomes non-dumpable, changes user) escapes, as does any escapee
+//     outside Linux. The package never makes the process a child
+//     subreaper: it does not own the process it runs in.
 //   - Anything the model can fix is a Result with IsError set, never a Go
 //     error and never a panic.
 //
-// The bash tool relies on Unix process groups; the package targets Unix.
+// The bash tool relies on Unix process groups; the package targets Unix,
+// and hunts leftovers by marker only on Linux (/proc/<pid>/environ).
 package tools

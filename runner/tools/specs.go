@@ -148,7 +148,9 @@ func toolSpecs() []toolSpec {
 			kind: KindExec,
 			description: "Run a shell command (bash -c) in the repository root. stdin is empty, there is no terminal, " +
 				"pager or editor. Returns the exit code and the combined stdout and stderr; long output keeps its " +
-				"beginning and end. The command and everything it started are killed at the timeout.",
+				"beginning and end. The command and everything it started are killed at the timeout; whatever it " +
+				"leaves running (background jobs, daemons) is killed when it returns, so start a server in the same " +
+				"command that uses it.",
 			params: []param{
 				{name: "command", typ: typeString, required: true, description: "The command line."},
 				{name: "timeout_s", typ: typeNumber, minimum: ptr(0), exclusiveMinimum: true,

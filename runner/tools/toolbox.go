@@ -30,7 +30,8 @@ type Options struct {
 	// BashTimeout is both the default and the maximum run time of a bash
 	// call; 0 means DefaultBashTimeout.
 	BashTimeout time.Duration
-	// Env is the complete environment of commands. Build it with
+	// Env is the complete environment of commands, to which each call
+	// adds only its marker (SAFE_CODER_CALL, see markerVar). Build it with
 	// CommandEnv; nil means an empty environment, never the runner's own.
 	Env []string
 	// MaxOutput is how many bytes of bash output are kept: the first half
