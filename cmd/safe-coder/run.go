@@ -116,6 +116,11 @@ func runCommand(s Streams) *cli.Command {
 			if cmd.Args().Len() != 1 {
 				return usageErrorf("run needs exactly one task file: safe-coder run TASKS.yaml")
 			}
+			for _, name := range []string{"approval", "provider", "model"} {
+				if cmd.IsSet(name) && cmd.String(name) == "" {
+					return usageErrorf("--%s is empty: give a value, or leave the flag out to keep the task file's %s", name, name)
+				}
+			}
 			var shard tasks.Shard
 			if v := cmd.String("shard"); cmd.IsSet("shard") {
 				var err error
