@@ -135,7 +135,7 @@ func (s *Session) CommitStep(ctx context.Context, c StepCommit) (Commit, error) 
 		commit, err = s.commitAll(ctx, w)
 	}
 	if err != nil {
-		return commit, fmt.Errorf("commit step %d: %w", c.Step, err)
+		return commit, fmt.Errorf("commit step %d: %w", c.Step, noSpace(err))
 	}
 	return commit, nil
 }

@@ -3,6 +3,7 @@ package gitsafety
 import (
 	"errors"
 	"fmt"
+	"syscall"
 )
 
 // Sentinel errors. Returned errors wrap them with the detail a user needs to
@@ -90,7 +91,23 @@ var (
 	// permission, which a workflow's GITHUB_TOKEN never has. It is also
 	// returned, with ErrPushRejected, when the remote refused such a push.
 	ErrWorkflowPermission = errors.New("pushing workflow files needs the workflows permission")
+
+	// ErrNoSpace is returned, wrapping the system's error, when a write to
+	// the repository (an object, the index, a ref) failed for lack of
+	// space: ENOSPC, EDQUOT, or EFBIG from a file-size limit (ulimit -f).
+	// Whatever did not fit was removed: the branch and the index are as
+	// they were before the call.
+	ErrNoSpace = errors.New("no space left to write to the repository (the disk is full or a file-size limit is reached)")
 )
+
+// noSpace marks err with ErrNoSpace when it is a write refused for lack of
+// space; other errors are returned as they are.
+func noSpace(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	return err
+}
 
 // errChangedWhileReading means a file changed while it was being staged (it
 // shrank, grew or was swapped for a symlink between two reads); staging

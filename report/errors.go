@@ -25,6 +25,12 @@ var ErrDuplicate = errors.New("already recorded")
 // field or carries a value outside its domain.
 var ErrInvalidEvent = errors.New("invalid event")
 
+// ErrNoSpace is returned, wrapped with the database's path and SQLite's
+// own error, when a write to the state database fails for lack of space:
+// the disk is full or a file-size limit (ulimit -f) is reached. SQLite
+// rolled the transaction back, so the database holds what it held before.
+var ErrNoSpace = errors.New("no space left to write the state db (the disk is full or a file-size limit is reached)")
+
 // ErrSchemaTooNew is returned by Open when the database was migrated by a
 // newer safe-coder than this one.
 var ErrSchemaTooNew = errors.New("state db schema is newer than this safe-coder")

@@ -10,13 +10,15 @@ import (
 	"path/filepath"
 
 	// The pure-Go SQLite driver, registered as "sqlite".
-	_ "modernc.org/sqlite"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Store is the run state database. Its methods are safe for concurrent use;
 // writes are serialized on one connection.
 type Store struct {
-	db *sql.DB
+	db   *sql.DB
+	path string // absolute, for errors
 }
 
 // Open opens the state database at path, creating it and its parent
@@ -55,9 +57,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("open state db %s: %w", abs, err), db.Close())
 	}
 	if err := migrate(ctx, db, migrationFiles); err != nil {
-		return nil, errors.Join(fmt.Errorf("migrate state db %s: %w", abs, err), db.Close())
+		return nil, errors.Join(fmt.Errorf("migrate state db %s: %w", abs, noSpace("", err)), db.Close())
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, path: abs}, nil
 }
 
 // dsn builds a file: URI so that any character of the path (even '?' or
@@ -80,6 +82,9 @@ func dsn(path string) string {
 	return u.String()
 }
 
+// Path returns the database's absolute path.
+func (s *Store) Path() string { return s.path }
+
 // Close closes the database. Records already returned are durable.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
@@ -96,12 +101,32 @@ func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.T
 	}
 	if err := fn(tx); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
+			return noSpace(s.path, errors.Join(err, fmt.Errorf("roll back: %w", rbErr)))
 		}
-		return err
+		return noSpace(s.path, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
+		return noSpace(s.path, fmt.Errorf("commit transaction: %w", err))
 	}
 	return nil
+}
+
+// noSpace marks err with ErrNoSpace and the database's path when SQLite
+// says a write failed for lack of space: SQLITE_FULL for ENOSPC, and
+// SQLITE_IOERR_WRITE, which is what SQLite makes of EFBIG (a file-size
+// limit) and EDQUOT. Without it the user reads "disk I/O error (778)".
+// path is left out of the message when "" (the caller names it).
+func noSpace(path string, err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE:
+		if path == "" {
+			return fmt.Errorf("%w: %w", ErrNoSpace, err)
+		}
+		return fmt.Errorf("%w: %s: %w", ErrNoSpace, path, err)
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/safe-coder/safe-coder/gitsafety"
@@ -238,6 +239,15 @@ func (o stepOutcome) result(step int) Result {
 	return r
 }
 
+// OutOfSpace reports whether err stopped a task for lack of space in the
+// state database (report.ErrNoSpace) or the repository
+// (gitsafety.ErrNoSpace). Such a task is left open, not finished, so that
+// resume continues it once space is freed; its branch must not be rolled
+// back meanwhile.
+func OutOfSpace(err error) bool {
+	return errors.Is(err, report.ErrNoSpace) || errors.Is(err, gitsafety.ErrNoSpace)
+}
+
 // finishTask records the end of a resumed task, as Run does.
 func (l *loop) finishTask(keep context.Context, res Result) Result {
 	if res.Status == "" {
@@ -246,6 +256,13 @@ func (l *loop) finishTask(keep context.Context, res Result) Result {
 	res.FinalMessage = l.redact(res.FinalMessage)
 	l.recordPlan(keep, res)
 	recErr := l.recErr
+	if OutOfSpace(recErr) || OutOfSpace(res.Err) {
+		// The state database or the repository is out of space: the task
+		// stays open in the database, so that once space is freed resume
+		// continues it from the last record instead of finding a task
+		// that ended in error.
+		return res
+	}
 	l.recErr = nil
 	fin := report.TaskFinished{
 		RunID: l.cfg.RunID, Task: l.cfg.Task.Name, FinishedAt: l.now(),

@@ -141,12 +141,18 @@ type memRecorder struct {
 	mu     sync.Mutex
 	events []report.Event
 	failAt int // fail the nth Record (1-based); 0 never
+	// failWith is the error of that Record and of every later one
+	// (a full disk stays full); nil: "disk full", once.
+	failWith error
 }
 
 func (r *memRecorder) Record(_ context.Context, ev report.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, ev)
+	if r.failWith != nil && r.failAt > 0 && len(r.events) >= r.failAt {
+		return r.failWith
+	}
 	if r.failAt == len(r.events) {
 		return errors.New("disk full")
 	}

@@ -145,6 +145,13 @@ func (l *loop) step(ctx, keep context.Context, step int) stepOutcome {
 			finish(gitsafety.Commit{})
 			return stopWith(StatusPolicyViolation, fmt.Errorf("step %d: %w; the changes stay uncommitted in the work tree", step, err))
 		}
+		if errors.Is(err, gitsafety.ErrNoSpace) {
+			// Nothing was committed and the repository is as it was: the
+			// step stays open after its CommitStarted, as after a kill
+			// there, so that once space is freed resume commits it and
+			// goes on (finishTask leaves the task open too).
+			return stopWith(StatusRepoError, fmt.Errorf("commit step %d: %w", step, err))
+		}
 		if err != nil {
 			// The tool results never reach the model: the conversation
 			// ends here, and the history stays consistent in the store.

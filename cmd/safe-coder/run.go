@@ -232,7 +232,7 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 	}
 	store, err := report.Open(ctx, statePath(repo, opts.state))
 	if err != nil {
-		return exitWith(exitFailure, err)
+		return exitWith(exitFailure, noSpaceHint(err, statePath(repo, opts.state), "run 'safe-coder run' again (nothing ran)"))
 	}
 	defer store.Close()
 	runID, err := newRunID(time.Now())
@@ -257,7 +257,7 @@ func runTasks(ctx context.Context, s Streams, opts runOptions) error {
 		Version: appVersion(), BaseCommit: head.Commit, OriginalBranch: head.Branch, Tasks: names,
 		TaskFileData: data, Options: recorded,
 	}); err != nil {
-		return exitWith(exitFailure, err)
+		return exitWith(exitFailure, noSpaceHint(err, store.Path(), "run 'safe-coder run' again (nothing ran)"))
 	}
 	fmt.Fprintf(progress.Err, "safe-coder: run %s: %d task(s) on %s\n", runID, len(selected), repo.Root())
 	bases.describe(progress.Err, selected, head.Commit, opts.baseRef)
@@ -337,17 +337,20 @@ func (rc *runCtx) execute(ctx context.Context, plan []plannedTask, from string, 
 	if runErr != nil {
 		fin.Error = runErr.Error()
 	}
+	resume := "safe-coder resume " + rc.runID + " --clear-stale-lock"
 	if err := rc.rec.Record(keep, fin); err != nil {
-		return exitWith(exitFailure, err)
+		return exitWith(exitFailure, noSpaceHint(errors.Join(runErr, err), rc.store.Path(), resume))
 	}
 	if rc.endLog != nil {
 		rc.endLog()
 	}
 	if err := emitReports(keep, s, rc.errs, rc.store, rc.runID, opts, rc.fault); err != nil {
-		return exitWith(exitFailure, err)
+		// The run is recorded whole: only the report file is missing.
+		return exitWith(exitFailure, noSpaceHint(err, rc.store.Path(),
+			"write the report again with 'safe-coder report "+rc.runID+" --format json' (the run itself is recorded)"))
 	}
 	if runErr != nil {
-		return exitWith(code, runErr)
+		return exitWith(code, noSpaceHint(runErr, rc.store.Path(), resume))
 	}
 	if code != exitOK {
 		return exitWith(code, nil)
@@ -475,7 +478,10 @@ func (rc *runCtx) runPlan(ctx context.Context, plan []plannedTask, from string) 
 			firstErr = firstOf(firstErr, fmt.Errorf("task %s: %w", task.Name, res.Err))
 		}
 		status = status.Worse(res.Status)
-		if res.Status != runner.StatusSucceeded && task.OnFailure == tasks.OnFailureRollback {
+		// A task stopped for lack of space is left open for resume:
+		// rolling its branch back would make resume go on without the
+		// work it recorded.
+		if res.Status != runner.StatusSucceeded && task.OnFailure == tasks.OnFailureRollback && !runner.OutOfSpace(res.Err) {
 			if err := rc.rollback(ctx, task, sess); err != nil {
 				fmt.Fprintf(rc.s.Err, "[%s] on_failure rollback: %v\n", task.Name, err)
 				status = status.Worse(runner.StatusRepoError)

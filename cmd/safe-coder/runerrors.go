@@ -48,3 +48,34 @@ func unknownRunTask(runID, name, which string, names []string) error {
 	}
 	return usageErrorf("run %s has no task %q%s; its %s: %s", runID, name, didYouMean(name, names...), which, strings.Join(names, ", "))
 }
+
+// isNoSpace reports whether err is a write refused for lack of space:
+// ENOSPC (disk full), EDQUOT (quota) or EFBIG (a file-size limit such as
+// ulimit -f), which look the same to the user.
+func isNoSpace(err error) bool {
+	return errors.Is(err, report.ErrNoSpace) || errors.Is(err, syscall.ENOSPC) ||
+		errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT)
+}
+
+// noSpaceHint adds to err, when it is a lack of space, where to free it and
+// what to run then (next); any other err is returned as it is. The place is
+// the directory of the file that could not be written: the state database's
+// (statePath) for report.ErrNoSpace, else the path in the error.
+func noSpaceHint(err error, statePath, next string) error {
+	if err == nil || !isNoSpace(err) {
+		return err
+	}
+	dir := ""
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, report.ErrNoSpace):
+		dir = filepath.Dir(statePath)
+	case errors.As(err, &pe):
+		dir = filepath.Dir(pe.Path)
+	}
+	where := "free space on the disk"
+	if dir != "" {
+		where = "free space on the file system of " + dir
+	}
+	return fmt.Errorf("%w\n%s (or raise the file-size limit, ulimit -f), then %s", err, where, next)
+}

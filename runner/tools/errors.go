@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode"
 )
 
@@ -68,4 +69,14 @@ var (
 	errNotRegular  = errors.New("is not a regular file")
 	errTooLarge    = errors.New("file is too large")
 	errIsSymlink   = errors.New("is a symlink")
+	// errNoSpace is a write refused for lack of space. ENOSPC (disk full),
+	// EDQUOT (quota) and EFBIG (a file-size limit, ulimit -f) all look the
+	// same to the model: the write did not happen and cannot until a
+	// person frees space, so the model must not retry it as is.
+	errNoSpace = errors.New("no space left to write the file (the disk is full or a file-size limit is reached); the file is unchanged")
 )
+
+// isNoSpace reports whether err is a write refused for lack of space.
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT)
+}

@@ -75,6 +75,11 @@ func (tb *Toolbox) writeAtomic(rel string, data []byte, perm fs.FileMode) (err e
 			// harms nothing but tidiness, and the original error matters.
 			_ = f.Close()
 			_ = tb.root.Remove(tmp)
+			if isNoSpace(err) {
+				// Not "write temporary file: write /abs/.x.tmp: file too
+				// large", which reads like a tool limit on the content.
+				err = fmt.Errorf("%w (%s)", errNoSpace, fsReason(err))
+			}
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
