@@ -107,7 +107,7 @@ func TestCommitStepCheckRefuses(t *testing.T) {
 			if !errors.Is(err, ErrRefused) || !errors.Is(err, errHoldsSecret) {
 				t.Fatalf("CommitStep error = %v, want ErrRefused and the check's error", err)
 			}
-			if want := fmt.Sprintf("commit step 1: step refused: %s: holds a secret value", tt.refused); err.Error() != want {
+			if want := fmt.Sprintf("step refused: %s: holds a secret value", tt.refused); err.Error() != want {
 				t.Errorf("error = %q, want %q", err, want)
 			}
 			if c.SHA != "" || c.Files != nil {

@@ -111,14 +111,16 @@ func (s *Session) CommitStep(ctx context.Context, c StepCommit) (Commit, error) 
 	if c.Step < 1 {
 		return Commit{}, fmt.Errorf("commit step %d: steps are numbered from 1 (0 is the session snapshot)", c.Step)
 	}
+	// The caller names the step in its errors (as it does for
+	// verifyHead's): errors here say only what went wrong.
 	maxFile, err := maxFileBytes(c.MaxFileBytes)
 	if err != nil {
-		return Commit{}, fmt.Errorf("commit step %d: %w", c.Step, err)
+		return Commit{}, err
 	}
 	var paths []string
 	if c.Paths != nil {
 		if paths, err = normalizePaths(c.Paths); err != nil {
-			return Commit{}, fmt.Errorf("commit step %d: %w", c.Step, err)
+			return Commit{}, err
 		}
 		if len(paths) == 0 {
 			return Commit{}, nil
@@ -135,7 +137,7 @@ func (s *Session) CommitStep(ctx context.Context, c StepCommit) (Commit, error) 
 		commit, err = s.commitAll(ctx, w)
 	}
 	if err != nil {
-		return commit, fmt.Errorf("commit step %d: %w", c.Step, noSpace(err))
+		return commit, noSpace(err)
 	}
 	return commit, nil
 }
