@@ -54,7 +54,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	// for a key.
 	p.checkBase(c)
 	if len(p.errs) > 0 {
-		p.errs.sortByPosition()
+		p.errs.SortByPosition()
 		return nil, p.errs
 	}
 	return c, nil
@@ -69,7 +69,7 @@ type parser struct {
 
 func (p *parser) errorf(key []string, format string, args ...any) {
 	at := p.pos.of(key)
-	p.errs = append(p.errs, &Error{File: p.file, Line: at.line, Col: at.col, Key: strings.Join(key, "."), Msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &Error{File: p.file, Line: at.line, Col: at.col, Field: strings.Join(key, "."), Msg: fmt.Sprintf(format, args...)})
 }
 
 // unknown reports a key or section that is not one of known, with the
@@ -77,7 +77,7 @@ func (p *parser) errorf(key []string, format string, args ...any) {
 func (p *parser) unknown(key, known []string, noun, hint string) {
 	name := key[len(key)-1]
 	msg := fmt.Sprintf("unknown %s %q", noun, clip(name))
-	if s, ok := suggest(name, known); ok {
+	if s, ok := tasks.Suggest(name, known); ok {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	p.errorf(key, "%s (%s)", msg, hint)
@@ -155,7 +155,7 @@ func (p *parser) provider(key []string, s string) tasks.Provider {
 		names = append(names, string(pr))
 	}
 	msg := fmt.Sprintf("unknown provider %q; expected one of %s", clip(s), strings.Join(names, ", "))
-	if sug, ok := suggest(s, names); ok {
+	if sug, ok := tasks.Suggest(s, names); ok {
 		msg += fmt.Sprintf("; did you mean %q?", sug)
 	}
 	p.errorf(key, "%s", msg)

@@ -133,31 +133,41 @@ func recordRunFinished(ctx context.Context, tx *sql.Tx, e RunFinished) error {
 	return nil
 }
 
-func recordTaskStarted(ctx context.Context, tx *sql.Tx, e TaskStarted) error {
-	if err := validate(text("run id", e.RunID), text("task", e.Task), when("started_at", e.StartedAt)); err != nil {
+// unstartedTask makes sure task of the open run runID exists and has not
+// started: a task the run did not announce (a rerun of one task, say) is
+// appended after the planned ones; one that started already is
+// ErrDuplicate, named as what (e.g. "branch of task").
+func unstartedTask(ctx context.Context, tx *sql.Tx, runID, task, what string) error {
+	if err := openRun(ctx, tx, runID); err != nil {
 		return err
 	}
-	if err := openRun(ctx, tx, e.RunID); err != nil {
-		return err
-	}
-	t, err := lookupTask(ctx, tx, e.RunID, e.Task)
+	t, err := lookupTask(ctx, tx, runID, task)
 	if err != nil {
 		return err
 	}
 	if t.started {
-		return fmt.Errorf("task %q of run %q: %w", e.Task, e.RunID, ErrDuplicate)
+		return fmt.Errorf("%s %q of run %q: %w", what, task, runID, ErrDuplicate)
 	}
-	if !t.found {
-		// A task the run did not announce (a rerun of one task, say) is
-		// appended after the planned ones.
-		_, err = tx.ExecContext(ctx, `INSERT INTO tasks (run_id, name, position, status)
-			VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM tasks WHERE run_id = ?), ?)`,
-			e.RunID, e.Task, e.RunID, StatusNotStarted)
-		if err != nil {
-			return fmt.Errorf("insert task %q of run %q: %w", e.Task, e.RunID, err)
-		}
+	if t.found {
+		return nil
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE tasks SET status = ?, started_at = ?, approval = ?,
+	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (run_id, name, position, status)
+		VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM tasks WHERE run_id = ?), ?)`,
+		runID, task, runID, StatusNotStarted)
+	if err != nil {
+		return fmt.Errorf("insert task %q of run %q: %w", task, runID, err)
+	}
+	return nil
+}
+
+func recordTaskStarted(ctx context.Context, tx *sql.Tx, e TaskStarted) error {
+	if err := validate(text("run id", e.RunID), text("task", e.Task), when("started_at", e.StartedAt)); err != nil {
+		return err
+	}
+	if err := unstartedTask(ctx, tx, e.RunID, e.Task, "task"); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE tasks SET status = ?, started_at = ?, approval = ?,
 		provider = ?, model = ?, branch = ?, base_commit = ?, start_commit = ?, snapshot_commit = ?
 		WHERE run_id = ? AND name = ?`,
 		StatusRunning, ms(e.StartedAt), e.Approval, e.Provider, e.Model, e.Branch,

@@ -16,25 +16,10 @@ func recordBranchStarted(ctx context.Context, tx *sql.Tx, e BranchStarted) error
 	if err := validate(text("run id", e.RunID), text("task", e.Task), text("branch", e.Branch), when("at", e.At)); err != nil {
 		return err
 	}
-	if err := openRun(ctx, tx, e.RunID); err != nil {
+	if err := unstartedTask(ctx, tx, e.RunID, e.Task, "branch of task"); err != nil {
 		return err
 	}
-	t, err := lookupTask(ctx, tx, e.RunID, e.Task)
-	if err != nil {
-		return err
-	}
-	if t.started {
-		return fmt.Errorf("branch of task %q of run %q: %w", e.Task, e.RunID, ErrDuplicate)
-	}
-	if !t.found {
-		_, err = tx.ExecContext(ctx, `INSERT INTO tasks (run_id, name, position, status)
-			VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM tasks WHERE run_id = ?), ?)`,
-			e.RunID, e.Task, e.RunID, StatusNotStarted)
-		if err != nil {
-			return fmt.Errorf("insert task %q of run %q: %w", e.Task, e.RunID, err)
-		}
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE tasks SET branch = ?, base_commit = ? WHERE run_id = ? AND name = ?`,
+	_, err := tx.ExecContext(ctx, `UPDATE tasks SET branch = ?, base_commit = ? WHERE run_id = ? AND name = ?`,
 		e.Branch, e.From, e.RunID, e.Task)
 	if err != nil {
 		return fmt.Errorf("update task %q of run %q: %w", e.Task, e.RunID, err)

@@ -29,7 +29,7 @@ func (f *File) ApplyCommands(commands map[string]Command) error {
 	}
 	f.Tasks = out
 	if len(errs) > 0 {
-		errs.sortByPosition()
+		errs.SortByPosition()
 		return errs
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/safe-coder/safe-coder/internal/safefile"
 )
 
 // CommandsDir is where a repository keeps its custom commands, one
@@ -97,19 +99,13 @@ func LoadCommands(root string) (map[string]Command, error) {
 // readCommandFile reads the regular file rel of r, non-blocking so a FIFO
 // swapped in is refused rather than waited on, and capped.
 func readCommandFile(r *os.Root, rel string) ([]byte, error) {
-	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
+	data, _, err := safefile.Read(r, rel, MaxCommandBytes+1)
+	if errors.Is(err, safefile.ErrNotRegular) {
 		return nil, fmt.Errorf("%s is not a regular file", rel)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxCommandBytes+1))
+	if errors.Is(err, safefile.ErrSymlink) {
+		return nil, fmt.Errorf("%s: a command file must be a regular file, not a symbolic link", rel)
+	}
 	if err != nil {
 		return nil, err
 	}

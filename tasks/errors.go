@@ -11,7 +11,8 @@ import (
 // name is not defined in the file.
 var ErrUnknownTask = errors.New("unknown task")
 
-// Error is one problem at one position of a task file.
+// Error is one problem at one position of a task file (or of the config
+// file, whose package reuses this type).
 type Error struct {
 	File  string // the path given to Load or Parse
 	Line  int    // 1-based
@@ -50,9 +51,10 @@ func (e Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// sortByPosition orders problems by line, then column; problems at the same
-// position keep the order in which they were found.
-func (e Errors) sortByPosition() {
+// SortByPosition orders problems by line, then column; problems at the same
+// position keep the order in which they were found. The config file's
+// parser sorts its problems with it too.
+func (e Errors) SortByPosition() {
 	slices.SortStableFunc(e, func(a, b *Error) int {
 		if a.Line != b.Line {
 			return a.Line - b.Line

@@ -37,12 +37,12 @@ func parse(path string, data []byte, base ModelBase) (*File, error) {
 	w := &walker{file: path, dir: filepath.Dir(path), base: base}
 	root, ok := w.document(data)
 	if !ok {
-		w.errs.sortByPosition()
+		w.errs.SortByPosition()
 		return nil, w.errs
 	}
 	tasks := w.root(root)
 	if len(w.errs) > 0 {
-		w.errs.sortByPosition()
+		w.errs.SortByPosition()
 		return nil, w.errs
 	}
 	return &File{Path: path, Version: 1, Tasks: tasks}, nil

@@ -1,11 +1,10 @@
 package tasks
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // prLayer is the pr mapping of one level.
@@ -116,29 +115,18 @@ func (w *walker) names(f field, noun string, problem func(string) string) opt[[]
 	if !ok {
 		return o
 	}
-	valid := true
-	first := map[string]*yaml.Node{}
-	out := make([]string, 0, len(items))
-	for _, item := range items {
+	o.v, _, o.ok = w.distinct(items, func(item field) opt[string] {
 		s := w.text(item)
-		if !s.ok {
-			valid = false
-			continue
+		if s.ok {
+			if msg := problem(s.v); msg != "" {
+				w.errorf(s.node, item.path, "%s, got %s", msg, quote(s.v))
+				s.ok = false
+			}
 		}
-		if msg := problem(s.v); msg != "" {
-			w.errorf(s.node, item.path, "%s, got %s", msg, quote(s.v))
-			valid = false
-			continue
-		}
-		if prev, dup := first[s.v]; dup {
-			w.errorf(s.node, item.path, "duplicate %s %s (first at line %d); list each once", noun, quote(s.v), prev.Line)
-			valid = false
-			continue
-		}
-		first[s.v] = s.node
-		out = append(out, s.v)
-	}
-	o.v, o.ok = out, valid
+		return s
+	}, func(v string, firstLine int) string {
+		return fmt.Sprintf("duplicate %s %s (first at line %d); list each once", noun, quote(v), firstLine)
+	})
 	return o
 }
 

@@ -107,6 +107,11 @@ func prCases() []parseCase {
 			`tasks.yaml:7:29: tasks[0].pr.labels[2]: must not be empty`,
 			`tasks.yaml:7:33: tasks[0].pr.labels[3]: GitHub takes label names of at most 50 characters, got "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"...`,
 		}},
+		{"a label on two lines, then a repeat of a valid one", task(`    pr: {labels: ["a\nb", ok, "a\nb", ok]}`), []string{
+			`tasks.yaml:7:19: tasks[0].pr.labels[0]: a label is one line, got "a\nb"`,
+			`tasks.yaml:7:31: tasks[0].pr.labels[2]: a label is one line, got "a\nb"`,
+			`tasks.yaml:7:39: tasks[0].pr.labels[3]: duplicate label "ok" (first at line 7); list each once`,
+		}},
 		{"labels are strings", task("    pr: {labels: bot}"), []string{
 			`tasks.yaml:7:18: tasks[0].pr.labels: expected a sequence, got string "bot"`,
 		}},

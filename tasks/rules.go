@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"fmt"
 	"slices"
 
 	"gopkg.in/yaml.v3"
@@ -17,29 +18,18 @@ func (w *walker) rules(f field) opt[[]string] {
 	if !ok {
 		return o
 	}
-	valid := true
-	first := map[string]*yaml.Node{}
-	out := make([]string, 0, len(items))
-	for _, item := range items {
+	o.v, _, o.ok = w.distinct(items, func(item field) opt[string] {
 		s := w.str(item)
-		if !s.ok {
-			valid = false
-			continue
+		if s.ok {
+			if _, err := policy.ParseRule(s.v); err != nil {
+				w.errorf(s.node, item.path, "%s", oneLine(err.Error()))
+				s.ok = false
+			}
 		}
-		if _, err := policy.ParseRule(s.v); err != nil {
-			w.errorf(s.node, item.path, "%s", oneLine(err.Error()))
-			valid = false
-			continue
-		}
-		if prev, dup := first[s.v]; dup {
-			w.errorf(s.node, item.path, "duplicate rule %s (first at line %d); list each rule once", quote(s.v), prev.Line)
-			valid = false
-			continue
-		}
-		first[s.v] = s.node
-		out = append(out, s.v)
-	}
-	o.v, o.ok = out, valid
+		return s
+	}, func(v string, firstLine int) string {
+		return fmt.Sprintf("duplicate rule %s (first at line %d); list each rule once", quote(v), firstLine)
+	})
 	return o
 }
 
@@ -85,33 +75,19 @@ func (w *walker) envNames(f field) (opt[[]string], []*yaml.Node) {
 	if !ok {
 		return o, nil
 	}
-	valid := true
-	first := map[string]*yaml.Node{}
-	var names []string
 	var nodes []*yaml.Node
-	for _, item := range items {
+	o.v, nodes, o.ok = w.distinct(items, func(item field) opt[string] {
 		s := w.str(item)
-		if !s.ok {
-			valid = false
-			continue
-		}
-		if !envVarName.MatchString(s.v) {
+		if s.ok && !envVarName.MatchString(s.v) {
 			// The value is not repeated: it may be a secret written by
 			// mistake.
 			w.errorf(s.node, item.path, "expected the name of an environment variable (letters, digits and _, not starting with a digit); if this is a secret value, remove it from the file and rotate it")
-			valid = false
-			continue
+			s.ok = false
 		}
-		if prev, dup := first[s.v]; dup {
-			w.errorf(s.node, item.path, "duplicate variable %s (first at line %d); list each name once", quote(s.v), prev.Line)
-			valid = false
-			continue
-		}
-		first[s.v] = s.node
-		names = append(names, s.v)
-		nodes = append(nodes, s.node)
-	}
-	o.v, o.ok = names, valid
+		return s
+	}, func(v string, firstLine int) string {
+		return fmt.Sprintf("duplicate variable %s (first at line %d); list each name once", quote(v), firstLine)
+	})
 	return o, nodes
 }
 

@@ -297,24 +297,11 @@ func (w *walker) tools(f field) opt[[]string] {
 		w.errorf(node, f.path, "must list at least one tool; known tools are %s", strings.Join(ToolNames(), ", "))
 		return o
 	}
-	valid := true
-	first := map[string]*yaml.Node{}
-	names := make([]string, 0, len(items))
-	for _, item := range items {
-		t := w.oneOf(item, toolEnum())
-		if !t.ok {
-			valid = false
-			continue
-		}
-		if prev, dup := first[t.v]; dup {
-			w.errorf(t.node, item.path, "duplicate tool %q (first at line %d); list each tool once", t.v, prev.Line)
-			valid = false
-			continue
-		}
-		first[t.v] = t.node
-		names = append(names, t.v)
-	}
-	o.v, o.ok = names, valid
+	o.v, _, o.ok = w.distinct(items, func(item field) opt[string] {
+		return w.oneOf(item, toolEnum())
+	}, func(v string, firstLine int) string {
+		return fmt.Sprintf("duplicate tool %q (first at line %d); list each tool once", v, firstLine)
+	})
 	return o
 }
 

@@ -43,11 +43,8 @@ func prCommand(s Streams) *cli.Command {
 			&cli.BoolFlag{Name: "draft", Usage: "open every pull request as a draft"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := runArgs(cmd, "pr needs the run id: safe-coder pr RUN, or --last for the last run (safe-coder runs lists them)", false); err != nil {
+			if err := oneRunArg(cmd, "safe-coder pr RUN [--task NAME]…"); err != nil {
 				return err
-			}
-			if cmd.Args().Len() > 1 {
-				return usageErrorf("pr takes one run id, got %d arguments: safe-coder pr RUN [--task NAME]…", cmd.Args().Len())
 			}
 			runID, _, err := pickRun(ctx, cmd)
 			if err != nil {
@@ -66,11 +63,7 @@ func prCommand(s Streams) *cli.Command {
 // recorded run, one after the other, and goes on after a task that fails
 // so each gets its chance; the exit code is the worst outcome.
 func openPRs(ctx context.Context, s Streams, opts prOptions) error {
-	repo, err := gitsafety.Open(ctx, opts.repo)
-	if err != nil {
-		return exitWith(exitRepo, err)
-	}
-	store, err := openStateForReading(ctx, opts.repo, opts.state)
+	repo, store, err := openRepoAndState(ctx, opts.repo, opts.state)
 	if err != nil {
 		return err
 	}

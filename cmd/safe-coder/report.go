@@ -95,6 +95,22 @@ func openStateForReading(ctx context.Context, repoDir, statePath string) (*repor
 	return store, nil
 }
 
+// openRepoAndState opens the repository and its state database, for the
+// commands that act on a recorded run (pr, resume, rollback, restore): exit
+// 3 for a directory that is not a repository, as openStateForReading
+// otherwise. The caller closes the store.
+func openRepoAndState(ctx context.Context, repoDir, statePath string) (*gitsafety.Repo, *report.Store, error) {
+	repo, err := gitsafety.Open(ctx, repoDir)
+	if err != nil {
+		return nil, nil, exitWith(exitRepo, err)
+	}
+	store, err := openStateForReading(ctx, repoDir, statePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return repo, store, nil
+}
+
 func render(rep *report.Report, format string) ([]byte, error) {
 	switch format {
 	case "json":

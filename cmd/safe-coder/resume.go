@@ -34,11 +34,8 @@ func resumeCommand(s Streams) *cli.Command {
 			lastFlag(lastUsage),
 		}, progressFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := runArgs(cmd, "resume needs the run id: safe-coder resume RUN, or --last for the last run (safe-coder runs lists them)", false); err != nil {
+			if err := oneRunArg(cmd, "safe-coder resume RUN"); err != nil {
 				return err
-			}
-			if cmd.Args().Len() > 1 {
-				return usageErrorf("resume takes one run id, got %d arguments: safe-coder resume RUN", cmd.Args().Len())
 			}
 			runID, _, err := pickRun(ctx, cmd)
 			if err != nil {
@@ -63,11 +60,7 @@ func resumeCommand(s Streams) *cli.Command {
 // that finished stays as it is (a cancelled one is taken up again), a task
 // under way is resumed on its branch, a task not started starts.
 func resumeRun(ctx context.Context, s Streams, runID string, opts runOptions) error {
-	repo, err := gitsafety.Open(ctx, opts.repo)
-	if err != nil {
-		return exitWith(exitRepo, err)
-	}
-	store, err := openStateForReading(ctx, opts.repo, opts.state)
+	repo, store, err := openRepoAndState(ctx, opts.repo, opts.state)
 	if err != nil {
 		return err
 	}

@@ -29,11 +29,8 @@ func rollbackCommand(s Streams) *cli.Command {
 			clearStaleLockFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := runArgs(cmd, "rollback needs the run id: safe-coder rollback RUN, or --last for the last run (safe-coder runs lists them)", false); err != nil {
+			if err := oneRunArg(cmd, "safe-coder rollback RUN [--task NAME] [--to-step N]"); err != nil {
 				return err
-			}
-			if cmd.Args().Len() > 1 {
-				return usageErrorf("rollback takes one run id, got %d arguments: safe-coder rollback RUN [--task NAME] [--to-step N]", cmd.Args().Len())
 			}
 			if cmd.Int("to-step") < 0 {
 				return usageErrorf("--to-step %d: steps are numbered from 1", cmd.Int("to-step"))
@@ -139,11 +136,7 @@ type runOp struct {
 }
 
 func openRunOp(ctx context.Context, cmd *cli.Command) (*runOp, error) {
-	repo, err := gitsafety.Open(ctx, cmd.String("repo"))
-	if err != nil {
-		return nil, exitWith(exitRepo, err)
-	}
-	store, err := openStateForReading(ctx, cmd.String("repo"), cmd.String("state"))
+	repo, store, err := openRepoAndState(ctx, cmd.String("repo"), cmd.String("state"))
 	if err != nil {
 		return nil, err
 	}

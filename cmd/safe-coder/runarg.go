@@ -33,6 +33,19 @@ func runArgs(cmd *cli.Command, usage string, more bool) error {
 	return nil
 }
 
+// oneRunArg checks that cmd names exactly one run, by its argument or by
+// --last; synopsis (e.g. "safe-coder pr RUN [--task NAME]…") ends the
+// error for more than one argument.
+func oneRunArg(cmd *cli.Command, synopsis string) error {
+	if err := runArgs(cmd, cmd.Name+" needs the run id: safe-coder "+cmd.Name+" RUN, or --last for the last run (safe-coder runs lists them)", false); err != nil {
+		return err
+	}
+	if n := cmd.Args().Len(); n > 1 {
+		return usageErrorf("%s takes one run id, got %d arguments: %s", cmd.Name, n, synopsis)
+	}
+	return nil
+}
+
 // pickRun returns the run cmd is about and the arguments that follow it:
 // its first argument, or with --last the run that started last in the
 // repository's state database, and then every argument is cmd's own.

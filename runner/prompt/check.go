@@ -1,10 +1,5 @@
 package prompt
 
-import (
-	"fmt"
-	"strings"
-)
-
 // Check reports the first @path of text that Expand would refuse (missing,
 // outside the repository, inside .git, or not readable under the policy)
 // as an *Error, without running any command: for checking a task file
@@ -28,20 +23,5 @@ func Check(text string, files Files) error {
 // worked, for a note in the conversation: nearer directories come last and
 // win where rules disagree.
 func NestedSection(ins []Instruction) string {
-	if len(ins) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("You are working in directories with their own instructions. Follow them for files there; where they disagree with the project's, the nearer directory's rules win.\n")
-	for _, in := range ins {
-		fmt.Fprintf(&b, "\n<instructions path=%q>\n%s", in.Path, in.Content)
-		if !strings.HasSuffix(in.Content, "\n") {
-			b.WriteString("\n")
-		}
-		if in.Truncated {
-			fmt.Fprintf(&b, "[… %s is longer than %d bytes; the rest was left out …]\n", in.Path, MaxInstructionBytes)
-		}
-		b.WriteString("</instructions>\n")
-	}
-	return b.String()
+	return instructionsSection("You are working in directories with their own instructions. Follow them for files there; where they disagree with the project's, the nearer directory's rules win.\n", ins)
 }

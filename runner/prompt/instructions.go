@@ -102,11 +102,17 @@ func capInstruction(rel string, data []byte, size int) Instruction {
 // SystemSection renders instructions for the system prompt, each under its
 // path, so the model knows where a rule comes from.
 func SystemSection(ins []Instruction) string {
+	return instructionsSection("\nThe project's instructions follow. Follow them unless the task says otherwise.\n", ins)
+}
+
+// instructionsSection renders ins after intro, each under its path and
+// with a notice where it was cut; "" when there are none.
+func instructionsSection(intro string, ins []Instruction) string {
 	if len(ins) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\nThe project's instructions follow. Follow them unless the task says otherwise.\n")
+	b.WriteString(intro)
 	for _, in := range ins {
 		fmt.Fprintf(&b, "\n<instructions path=%q>\n%s", in.Path, in.Content)
 		if !strings.HasSuffix(in.Content, "\n") {

@@ -3,13 +3,14 @@ package prompt
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"strings"
 	"syscall"
 	"unicode/utf8"
+
+	"github.com/safe-coder/safe-coder/internal/safefile"
 )
 
 // ReadCap bounds how much of one repository file a SizedSource reads for a
@@ -107,23 +108,19 @@ func (c confined) readSized(rel string) ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	f, err := c.root.OpenFile(target, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
-	if !fi.Mode().IsRegular() {
+	data, n, err := safefile.Read(c.root, target, ReadCap)
+	if errors.Is(err, safefile.ErrNotRegular) {
 		return nil, 0, errNotRegular
 	}
-	data, err := io.ReadAll(io.LimitReader(f, ReadCap))
+	if errors.Is(err, safefile.ErrSymlink) {
+		// The target was resolved a moment ago and is a link now:
+		// something swapped it in; what it leads to was never checked.
+		return nil, 0, fmt.Errorf("%s changed while it was read (%w): %w", target, safefile.ErrSymlink, fs.ErrPermission)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	size := max(int(fi.Size()), len(data))
+	size := max(int(n), len(data))
 	if len(data) < size {
 		data = dropPartialRune(data)
 	}
