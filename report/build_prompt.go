@@ -30,7 +30,7 @@ func (l *loaded) loadPromptInfo(ctx context.Context, tx *sql.Tx, runID string) e
 	if err != nil {
 		return err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT c.task_id, c.command, c.exit_code, c.duration_ms, c.output_bytes, c.error
+	rows, err = tx.QueryContext(ctx, `SELECT c.task_id, c.command, c.exit_code, c.duration_ms, c.output_bytes, c.error, c.interrupted
 		FROM prompt_commands c JOIN tasks t ON t.id = c.task_id WHERE t.run_id = ? ORDER BY c.task_id, c.seq`, runID)
 	if err != nil {
 		return fmt.Errorf("read prompt commands: %w", err)
@@ -40,7 +40,7 @@ func (l *loaded) loadPromptInfo(ctx context.Context, tx *sql.Tx, runID string) e
 			taskID int64
 			c      PromptCommandReport
 		)
-		if err := rows.Scan(&taskID, &c.Command, &c.ExitCode, &c.DurationMS, &c.OutputBytes, &c.Error); err != nil {
+		if err := rows.Scan(&taskID, &c.Command, &c.ExitCode, &c.DurationMS, &c.OutputBytes, &c.Error, &c.Interrupted); err != nil {
 			return fmt.Errorf("read prompt command: %w", err)
 		}
 		task := &l.report.Tasks[l.taskIdx[taskID]]

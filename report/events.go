@@ -17,6 +17,9 @@ import (
 //	  for each task, in order:
 //	    BranchStarted                 intent: right before gitsafety's Begin makes the task's branch
 //	    TaskStarted
+//	    for each !`cmd` of the prompts, in order:
+//	      PromptCommandStarted        intent: right before the command runs
+//	      PromptCommandFinished       result
 //	    PromptsPrepared               the prompts as expanded (custom commands, @paths, !`cmd`)
 //	    InstructionsLoaded (step 0)   the system prompt's instruction files, when any
 //	    MessageAdded (step 0: the prompt)

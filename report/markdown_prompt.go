@@ -28,6 +28,9 @@ func writePromptInfo(b *strings.Builder, t *TaskReport) {
 			if c.Error != "" {
 				exit = "could not run: " + oneLineText(c.Error)
 			}
+			if c.Interrupted {
+				exit = "interrupted, outcome unknown"
+			}
 			tableRow(b, code(truncate(c.Command, 120)), exit, plural(c.OutputBytes, "byte"), humanDuration(c.DurationMS))
 		}
 		b.WriteString("\n")
@@ -69,6 +72,9 @@ func writeTextPromptInfo(b *strings.Builder, t *TaskReport) {
 		result := fmt.Sprintf("exit %d", c.ExitCode)
 		if c.Error != "" {
 			result = "could not run: " + c.Error
+		}
+		if c.Interrupted {
+			result = "interrupted, outcome unknown"
 		}
 		fmt.Fprintf(b, "prompt command: %s (%s, %s, %s)\n", cell(truncate(c.Command, 120)), cell(result),
 			plural(c.OutputBytes, "byte"), humanDuration(c.DurationMS))

@@ -63,6 +63,10 @@ func (s *Store) Record(ctx context.Context, ev Event) error {
 		fn = func(tx *sql.Tx) error { return recordTaskResumed(ctx, tx, e) }
 	case PromptsPrepared:
 		fn = func(tx *sql.Tx) error { return recordPromptsPrepared(ctx, tx, e) }
+	case PromptCommandStarted:
+		fn = func(tx *sql.Tx) error { return recordPromptCommandStarted(ctx, tx, e) }
+	case PromptCommandFinished:
+		fn = func(tx *sql.Tx) error { return recordPromptCommandFinished(ctx, tx, e) }
 	case InstructionsLoaded:
 		fn = func(tx *sql.Tx) error { return recordInstructionsLoaded(ctx, tx, e) }
 	case PlanRecorded:

@@ -31,6 +31,47 @@ type PromptCommand struct {
 	OutputBytes int
 	// Error says why the command could not run; "" when it ran.
 	Error string
+	// Interrupted says the command was under way when an earlier process
+	// stopped (its PromptCommandStarted has no PromptCommandFinished): its
+	// outcome is unknown and it was not run again.
+	Interrupted bool
+}
+
+// PromptCommandStarted records the intent to run a prompt's !`command`,
+// Seq (1-based over all the task's prompts), right before it runs. A
+// resumed task does not run again a command whose intent is recorded.
+// Command is redacted.
+type PromptCommandStarted struct {
+	RunID, Task string
+	Seq         int
+	Command     string
+	At          time.Time
+}
+
+// PromptCommandFinished records a prompt command's run, right after it.
+// Output is what went into the prompt, redacted; it lets a resumed task
+// rebuild the prompt without running the command again.
+type PromptCommandFinished struct {
+	RunID, Task string
+	Seq         int
+	At          time.Time
+	ExitCode    int
+	Duration    time.Duration
+	Output      string
+	// Error says why the command could not run; "" when it ran.
+	Error string
+}
+
+// PromptCommandRun is a prompt command as recorded by PromptCommandStarted
+// and PromptCommandFinished, for resuming its task.
+type PromptCommandRun struct {
+	Seq      int
+	Command  string
+	Finished bool
+	ExitCode int
+	Duration time.Duration
+	Output   string
+	Error    string
 }
 
 // InstructionsLoaded records instruction files given to the model: those
@@ -66,9 +107,11 @@ type PlanRecorded struct {
 	Plan        string
 }
 
-func (PromptsPrepared) event()    {}
-func (InstructionsLoaded) event() {}
-func (PlanRecorded) event()       {}
+func (PromptsPrepared) event()       {}
+func (PromptCommandStarted) event()  {}
+func (PromptCommandFinished) event() {}
+func (InstructionsLoaded) event()    {}
+func (PlanRecorded) event()          {}
 
 func recordPromptsPrepared(ctx context.Context, tx *sql.Tx, e PromptsPrepared) error {
 	if err := validate(text("run id", e.RunID), text("task", e.Task), when("at", e.At)); err != nil {
@@ -103,14 +146,86 @@ func recordPromptsPrepared(ctx context.Context, tx *sql.Tx, e PromptsPrepared) e
 	if _, err := tx.ExecContext(ctx, `UPDATE tasks SET prompts = ? WHERE id = ?`, string(prompts), taskID); err != nil {
 		return fmt.Errorf("store prompts of task %q: %w", e.Task, err)
 	}
+	// The prompts hold the commands' output now: the copy kept for
+	// resuming is no longer needed.
+	if _, err := tx.ExecContext(ctx, `UPDATE prompt_command_runs SET output = '' WHERE task_id = ?`, taskID); err != nil {
+		return fmt.Errorf("clear prompt command output of task %q: %w", e.Task, err)
+	}
 	for i, c := range e.Commands {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO prompt_commands (task_id, seq, command, exit_code, duration_ms,
-			output_bytes, error) VALUES (?, ?, ?, ?, ?, ?, ?)`, taskID, i+1, c.Command, c.ExitCode,
-			c.Duration.Milliseconds(), c.OutputBytes, c.Error); err != nil {
+			output_bytes, error, interrupted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, taskID, i+1, c.Command, c.ExitCode,
+			c.Duration.Milliseconds(), c.OutputBytes, c.Error, c.Interrupted); err != nil {
 			return fmt.Errorf("insert prompt command %d of task %q: %w", i+1, e.Task, err)
 		}
 	}
 	return nil
+}
+
+func recordPromptCommandStarted(ctx context.Context, tx *sql.Tx, e PromptCommandStarted) error {
+	if err := validate(text("run id", e.RunID), text("task", e.Task), positive("seq", e.Seq), text("command", e.Command), when("at", e.At)); err != nil {
+		return err
+	}
+	taskID, err := openTask(ctx, tx, e.RunID, e.Task)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO prompt_command_runs (task_id, seq, command, started_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (task_id, seq) DO NOTHING`, taskID, e.Seq, e.Command, ms(e.At))
+	if err != nil {
+		return fmt.Errorf("insert prompt command %d of task %q: %w", e.Seq, e.Task, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("prompt command %d of task %q: %w", e.Seq, e.Task, ErrDuplicate)
+	}
+	return nil
+}
+
+func recordPromptCommandFinished(ctx context.Context, tx *sql.Tx, e PromptCommandFinished) error {
+	if err := validate(text("run id", e.RunID), text("task", e.Task), positive("seq", e.Seq), when("at", e.At)); err != nil {
+		return err
+	}
+	if e.Duration < 0 {
+		return fmt.Errorf("%w: duration is %s, want 0 or more", ErrInvalidEvent, e.Duration)
+	}
+	taskID, err := openTask(ctx, tx, e.RunID, e.Task)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE prompt_command_runs SET finished = 1, exit_code = ?, duration_ms = ?,
+		output = ?, error = ? WHERE task_id = ? AND seq = ? AND finished = 0`,
+		e.ExitCode, e.Duration.Milliseconds(), e.Output, e.Error, taskID, e.Seq)
+	if err != nil {
+		return fmt.Errorf("store prompt command %d of task %q: %w", e.Seq, e.Task, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("%w: prompt command %d of task %q was not started, or finished already", ErrInvalidEvent, e.Seq, e.Task)
+	}
+	return nil
+}
+
+// TaskPromptCommandRuns returns the prompt commands recorded for a task by
+// PromptCommandStarted and PromptCommandFinished, by Seq, for resuming a
+// task whose prompts were not recorded yet.
+func (s *Store) TaskPromptCommandRuns(ctx context.Context, runID, task string) ([]PromptCommandRun, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT c.seq, c.command, c.finished, c.exit_code, c.duration_ms, c.output, c.error
+		FROM prompt_command_runs c JOIN tasks t ON t.id = c.task_id WHERE t.run_id = ? AND t.name = ? ORDER BY c.seq`, runID, task)
+	if err != nil {
+		return nil, fmt.Errorf("read prompt commands of task %q: %w", task, err)
+	}
+	var out []PromptCommandRun
+	err = eachRow(rows, func() error {
+		var (
+			c PromptCommandRun
+			d int64
+		)
+		if err := rows.Scan(&c.Seq, &c.Command, &c.Finished, &c.ExitCode, &d, &c.Output, &c.Error); err != nil {
+			return fmt.Errorf("read prompt command of task %q: %w", task, err)
+		}
+		c.Duration = time.Duration(d) * time.Millisecond
+		out = append(out, c)
+		return nil
+	})
+	return out, err
 }
 
 func recordInstructionsLoaded(ctx context.Context, tx *sql.Tx, e InstructionsLoaded) error {

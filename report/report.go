@@ -141,6 +141,9 @@ type PromptCommandReport struct {
 	OutputBytes int    `json:"output_bytes"`
 	// Error says why the command could not run; "" when it ran.
 	Error string `json:"error"`
+	// Interrupted says the command was under way when safe-coder was
+	// stopped: its outcome is unknown, and resume did not run it again.
+	Interrupted bool `json:"interrupted"`
 }
 
 // CheckReport is one run of one check command.

@@ -149,8 +149,8 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	if err := s.db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'`).Scan(&tables); err != nil {
 		t.Fatalf("count tables: %v", err)
 	}
-	if tables != 11 {
-		t.Errorf("got %d tables, want 11 (runs, tasks, steps, step_files, messages, tool_calls, checks, rollbacks, pushes, prompt_commands, instructions)", tables)
+	if tables != 12 {
+		t.Errorf("got %d tables, want 12 (runs, tasks, steps, step_files, messages, tool_calls, checks, rollbacks, pushes, prompt_commands, prompt_command_runs, instructions)", tables)
 	}
 }
 

@@ -44,9 +44,11 @@ type Toolbox interface {
 
 // PromptExpander brings a prompt's @paths and !`commands` in (see
 // prompt.Expand). A *prompt.Error means the prompt refers to something it
-// may not or cannot have; the task does not start.
+// may not or cannot have; the task does not start. journal must see every
+// !`command` before and after it runs (prompt.Journal): the runner records
+// each, and on resume does not run again one that may have run.
 type PromptExpander interface {
-	Expand(ctx context.Context, text string) (prompt.Expansion, error)
+	Expand(ctx context.Context, text string, journal prompt.Journal) (prompt.Expansion, error)
 }
 
 // Policy decides whether a tool call may run.
@@ -92,8 +94,10 @@ type Deps struct {
 	Nested prompt.Source
 	// Fault, when set, is called at each named point of a step where a
 	// crash must be survivable ("model-answered", "before-tool",
-	// "after-tool", "before-commit", "after-commit"); the CLI's fault
-	// injection kills the process there. nil does nothing.
+	// "after-tool", "before-commit", "after-commit", and
+	// "after-prompt-command" when a prompt's !`command` ran, its end not
+	// yet recorded); the CLI's fault injection kills the process there.
+	// nil does nothing.
 	Fault func(point string)
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time

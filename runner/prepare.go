@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -20,16 +21,26 @@ import (
 // the prompts with the commands' runs, then the system prompt's
 // instruction files. ok is false when a prompt cannot be expanded, with
 // the result that ends the task.
-func (l *loop) preparePrompts(ctx, keep context.Context) (Result, bool) {
+//
+// Each command's intent is recorded before it runs and its run after, so
+// a command is never run twice: prior are the runs an interrupted start
+// recorded (see Resume.PromptCommands); a finished one is taken from the
+// record, one only started is not run again and its place in the prompt
+// says its outcome is unknown.
+func (l *loop) preparePrompts(ctx, keep context.Context, prior []report.PromptCommandRun) (Result, bool) {
 	cfg := l.cfg
 	l.prompts = make([]string, len(cfg.Task.Prompts))
 	var runs []report.PromptCommand
+	j := &promptJournal{l: l, keep: keep, prior: map[int]report.PromptCommandRun{}}
+	for _, p := range prior {
+		j.prior[p.Seq] = p
+	}
 	for i, p := range cfg.Task.Prompts {
 		if l.deps.Prompts == nil {
 			l.prompts[i] = p
 			continue
 		}
-		exp, err := l.deps.Prompts.Expand(ctx, p)
+		exp, err := l.deps.Prompts.Expand(ctx, p, j)
 		if err != nil {
 			return l.result(StatusError, 0, fmt.Errorf("prompt %d of the task: %w", i+1, err)), false
 		}
@@ -37,8 +48,12 @@ func (l *loop) preparePrompts(ctx, keep context.Context) (Result, bool) {
 		for _, c := range exp.Commands {
 			runs = append(runs, report.PromptCommand{
 				Command: l.redact(c.Command), ExitCode: c.ExitCode, Duration: c.Duration,
-				OutputBytes: len(c.Output), Error: l.redact(c.Err),
+				OutputBytes: len(c.Output), Error: l.redact(c.Err), Interrupted: c.Interrupted,
 			})
+			if c.Interrupted {
+				l.logf("prompt command %q: interrupted before, outcome unknown; not run again", oneLine(l.redact(c.Command), 80))
+				continue
+			}
 			l.logf("prompt command %q: exit code %d", oneLine(l.redact(c.Command), 80), c.ExitCode)
 		}
 	}
@@ -50,6 +65,51 @@ func (l *loop) preparePrompts(ctx, keep context.Context) (Result, bool) {
 		})
 	}
 	return Result{}, true
+}
+
+// promptJournal records the task's prompt commands as they run, and
+// answers for those an earlier, interrupted start recorded.
+type promptJournal struct {
+	l     *loop
+	keep  context.Context
+	prior map[int]report.PromptCommandRun
+	seq   int // the current command's, over all the task's prompts
+}
+
+var _ prompt.Journal = (*promptJournal)(nil)
+
+// errPromptNotRecorded stops a prompt command whose intent could not be
+// recorded: run, it could be run again on resume.
+var errPromptNotRecorded = errors.New("prompt command not run: its start could not be recorded")
+
+func (j *promptJournal) Start(ctx context.Context, command string) (*prompt.CommandRun, error) {
+	l := j.l
+	j.seq++
+	if p, ok := j.prior[j.seq]; ok {
+		// Commands are matched by their place: the task's prompts are
+		// those of the recorded run, so the same command is at the same
+		// place.
+		cr := prompt.CommandRun{Command: command, Interrupted: !p.Finished}
+		if p.Finished {
+			cr.ExitCode, cr.Output, cr.Duration, cr.Err = p.ExitCode, p.Output, p.Duration, p.Error
+		}
+		return &cr, nil
+	}
+	l.record(j.keep, report.PromptCommandStarted{RunID: l.cfg.RunID, Task: l.cfg.Task.Name, Seq: j.seq, Command: l.redact(command), At: l.now()})
+	if l.recErr != nil {
+		return nil, errPromptNotRecorded
+	}
+	return nil, nil
+}
+
+func (j *promptJournal) Finish(ctx context.Context, cr prompt.CommandRun) error {
+	l := j.l
+	l.fault("after-prompt-command")
+	l.record(j.keep, report.PromptCommandFinished{
+		RunID: l.cfg.RunID, Task: l.cfg.Task.Name, Seq: j.seq, At: l.now(),
+		ExitCode: cr.ExitCode, Duration: cr.Duration, Output: l.redact(cr.Output), Error: l.redact(cr.Err),
+	})
+	return nil
 }
 
 // source is where the task's instruction files are read.

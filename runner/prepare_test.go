@@ -34,15 +34,25 @@ func newExpander(t *testing.T, want int) *fakeExpander {
 	return e
 }
 
-func (e *fakeExpander) Expand(_ context.Context, text string) (prompt.Expansion, error) {
+func (e *fakeExpander) Expand(ctx context.Context, text string, journal prompt.Journal) (prompt.Expansion, error) {
 	e.calls = append(e.calls, text)
 	if e.fail != nil {
 		return prompt.Expansion{}, e.fail
 	}
 	exp := prompt.Expansion{Text: strings.ReplaceAll(text, "@x", "[x]")}
 	if strings.Contains(text, "!`") {
+		cr := prompt.CommandRun{Command: "vet", ExitCode: 2, Output: "0123456789", Duration: time.Second}
+		prior, err := journal.Start(ctx, cr.Command)
+		if err != nil {
+			return prompt.Expansion{}, err
+		}
+		if prior != nil {
+			cr = *prior
+		} else if err := journal.Finish(ctx, cr); err != nil {
+			return prompt.Expansion{}, err
+		}
 		exp.Text += "\n$ vet\noutput with sk-ant-api03-secretsecretsecret\n(exit code 2)"
-		exp.Commands = []prompt.CommandRun{{Command: "vet", ExitCode: 2, Output: "0123456789", Duration: time.Second}}
+		exp.Commands = []prompt.CommandRun{cr}
 	}
 	return exp, nil
 }
@@ -87,7 +97,7 @@ func TestRunExpandsPromptsOnce(t *testing.T) {
 	if len(loaded) != 1 || loaded[0].Step != 0 || loaded[0].Files[0] != (report.InstructionFile{Path: "AGENTS.md", Bytes: 40000, Truncated: true, Source: "base", Commit: strings.Repeat("b", 40)}) {
 		t.Errorf("InstructionsLoaded %+v", loaded)
 	}
-	if kinds := f.rec.kinds(); strings.Join(kinds[:4], ",") != "TaskStarted,PromptsPrepared,InstructionsLoaded,MessageAdded" {
+	if kinds := f.rec.kinds(); strings.Join(kinds[:6], ",") != "TaskStarted,PromptCommandStarted,PromptCommandFinished,PromptsPrepared,InstructionsLoaded,MessageAdded" {
 		t.Errorf("events %v", kinds)
 	}
 	if len(events[report.PlanRecorded](f.rec)) != 0 {
@@ -218,9 +228,15 @@ func TestResumeUsesRecordedPrompts(t *testing.T) {
 // secretCommandExpander reports a command whose text holds a secret value.
 type secretCommandExpander struct{}
 
-func (secretCommandExpander) Expand(_ context.Context, text string) (prompt.Expansion, error) {
-	cmd := "curl -H 'x-api-key: sk-ant-api03-secretsecretsecret' localhost"
-	return prompt.Expansion{Text: text, Commands: []prompt.CommandRun{{Command: cmd, ExitCode: 0}}}, nil
+func (secretCommandExpander) Expand(ctx context.Context, text string, journal prompt.Journal) (prompt.Expansion, error) {
+	cr := prompt.CommandRun{Command: "curl -H 'x-api-key: sk-ant-api03-secretsecretsecret' localhost", Output: "echo sk-ant-api03-secretsecretsecret"}
+	if _, err := journal.Start(ctx, cr.Command); err != nil {
+		return prompt.Expansion{}, err
+	}
+	if err := journal.Finish(ctx, cr); err != nil {
+		return prompt.Expansion{}, err
+	}
+	return prompt.Expansion{Text: text, Commands: []prompt.CommandRun{cr}}, nil
 }
 
 func TestRunRedactsPromptCommandText(t *testing.T) {
@@ -239,5 +255,12 @@ func TestRunRedactsPromptCommandText(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "secretsecret") {
 		t.Errorf("log: %s", log.String())
+	}
+	started, finished := events[report.PromptCommandStarted](f.rec), events[report.PromptCommandFinished](f.rec)
+	if len(started) != 1 || started[0].Seq != 1 || strings.Contains(started[0].Command, "secretsecret") || !strings.Contains(started[0].Command, "curl -H") {
+		t.Errorf("PromptCommandStarted %+v", started)
+	}
+	if len(finished) != 1 || finished[0].Seq != 1 || strings.Contains(finished[0].Output, "secretsecret") {
+		t.Errorf("PromptCommandFinished %+v", finished)
 	}
 }

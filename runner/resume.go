@@ -32,6 +32,10 @@ type Resume struct {
 	// (expanded); nil when none were recorded, and then the task's own
 	// are expanded again only if no prompt was sent yet.
 	Prompts []string
+	// PromptCommands are the prompts' !`commands` recorded as started (and
+	// maybe finished) when the prompts were not recorded yet, by Seq: a
+	// started one is not run again.
+	PromptCommands []report.PromptCommandRun
 	// CheckRounds counts the rounds of checks already run.
 	CheckRounds int
 	// Reopened says that the task had been recorded as finished
@@ -107,8 +111,9 @@ func ResumeRun(ctx context.Context, cfg Config, deps Deps, r Resume) Result {
 	}
 	if len(l.history) == 0 && r.Prompts == nil {
 		// The task stopped before its prompts were recorded: nothing
-		// was sent, so they are expanded (and their commands run) now.
-		if res, ok := l.preparePrompts(ctx, keep); !ok {
+		// was sent, so they are expanded now. Their commands that had
+		// not started run; those recorded as started are not run again.
+		if res, ok := l.preparePrompts(ctx, keep, r.PromptCommands); !ok {
 			return l.finishTask(keep, res)
 		}
 		return l.finishTask(keep, l.loop(ctx, keep))

@@ -44,7 +44,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) Result {
 		Branch: cfg.Branch, BaseCommit: cfg.BaseCommit, StartCommit: cfg.StartCommit,
 		SnapshotCommit: cfg.SnapshotCommit,
 	})
-	if res, ok := l.preparePrompts(ctx, keep); !ok {
+	if res, ok := l.preparePrompts(ctx, keep, nil); !ok {
 		return l.finishTask(keep, res)
 	}
 	return l.finishTask(keep, l.loop(ctx, keep))

@@ -16,7 +16,8 @@ import (
 // time a step has committed; "after-commit@2" the second time. Points:
 // after-branch (a task's branch made and checked out, its start not yet
 // recorded), model-answered, before-tool, after-tool, before-commit,
-// after-commit (the runner's), before-record:<Event>, after-record:<Event> (around the
+// after-commit (the runner's), after-prompt-command (a prompt's !`command`
+// ran, its end not yet recorded), before-record:<Event>, after-record:<Event> (around the
 // state database's writes, e.g. after-record:ToolCallStarted), and report
 // (between writing the JSON and the Markdown report). It exists so tests
 // can prove that a run killed at any of these points can be resumed.

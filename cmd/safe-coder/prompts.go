@@ -289,8 +289,8 @@ type expander struct {
 	run   prompt.Runner
 }
 
-func (e expander) Expand(ctx context.Context, text string) (prompt.Expansion, error) {
-	return prompt.Expand(ctx, text, e.files, e.run)
+func (e expander) Expand(ctx context.Context, text string, journal prompt.Journal) (prompt.Expansion, error) {
+	return prompt.Expand(ctx, text, e.files, e.run, journal)
 }
 
 // boxRunner runs a prompt's !`command` as bash runs commands: scrubbed

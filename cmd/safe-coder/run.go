@@ -609,6 +609,11 @@ func (rc *runCtx) runTask(ctx context.Context, task tasks.Task, sess *gitsafety.
 		if r.Prompts, err = rc.store.TaskPrompts(ctx, rc.runID, task.Name); err != nil {
 			return runner.Result{}, err
 		}
+		// Its commands as far as they got when the prompts were not
+		// recorded yet: one that started is not run again either.
+		if r.PromptCommands, err = rc.store.TaskPromptCommandRuns(ctx, rc.runID, task.Name); err != nil {
+			return runner.Result{}, err
+		}
 		return runner.ResumeRun(ctx, cfg, deps, r), nil
 	}
 	return runner.Run(ctx, cfg, deps), nil

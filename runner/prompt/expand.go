@@ -42,6 +42,24 @@ type CommandRun struct {
 	Output   string
 	Duration time.Duration
 	Err      string // it could not run
+	// Interrupted says the command was started before the process was
+	// stopped and its outcome is unknown: it is not run again, and the
+	// prompt says so in its place.
+	Interrupted bool
+}
+
+// Journal is told of each command before it runs and after, so that a
+// command is never run twice across a crash (a resumed task's commands).
+// Seq counts the commands of all the task's prompts from 1; the caller
+// keeps that count.
+type Journal interface {
+	// Start is called before a command runs. A non-nil prior means the
+	// command is not run: prior stands for it (taken from the record, or
+	// Interrupted). An error means it must not run (its intent could not
+	// be recorded); Expand returns it.
+	Start(ctx context.Context, command string) (prior *CommandRun, err error)
+	// Finish is called after the command ran, with its run.
+	Finish(ctx context.Context, cr CommandRun) error
 }
 
 // Expansion is a prompt with its @paths and commands brought in.
@@ -89,7 +107,10 @@ func Refs(text string) (paths []string, commands []string) {
 // do. Only what the author wrote is expanded: an @path or !`command`
 // inside a file brought in, or in a command's output, stays text, so a
 // file cannot make the runner run anything.
-func Expand(ctx context.Context, text string, files Files, run Runner) (Expansion, error) {
+//
+// journal, when not nil, sees every command before and after it runs (see
+// Journal).
+func Expand(ctx context.Context, text string, files Files, run Runner, journal Journal) (Expansion, error) {
 	refs := findRefs(text)
 	budget := MaxTotalBytes
 	blocks := make([]string, len(refs))
@@ -109,11 +130,9 @@ func Expand(ctx context.Context, text string, files Files, run Runner) (Expansio
 		if !r.command {
 			continue
 		}
-		start := time.Now()
-		output, code, err := run.Run(ctx, r.target)
-		cr := CommandRun{Command: r.target, ExitCode: code, Output: output, Duration: time.Since(start)}
+		cr, err := runCommand(ctx, r.target, run, journal)
 		if err != nil {
-			cr.Err = err.Error()
+			return Expansion{}, err
 		}
 		exp.Commands = append(exp.Commands, cr)
 		blocks[i] = renderCommand(cr, &budget)
@@ -128,6 +147,31 @@ func Expand(ctx context.Context, text string, files Files, run Runner) (Expansio
 	b.WriteString(text[last:])
 	exp.Text = b.String()
 	return exp, nil
+}
+
+// runCommand runs one command through journal.
+func runCommand(ctx context.Context, command string, run Runner, journal Journal) (CommandRun, error) {
+	if journal != nil {
+		prior, err := journal.Start(ctx, command)
+		if err != nil {
+			return CommandRun{}, err
+		}
+		if prior != nil {
+			return *prior, nil
+		}
+	}
+	start := time.Now()
+	output, code, err := run.Run(ctx, command)
+	cr := CommandRun{Command: command, ExitCode: code, Output: output, Duration: time.Since(start)}
+	if err != nil {
+		cr.Err = err.Error()
+	}
+	if journal != nil {
+		if err := journal.Finish(ctx, cr); err != nil {
+			return CommandRun{}, err
+		}
+	}
+	return cr, nil
 }
 
 // ref is one @path or !`command` of a prompt: where it is in the text
@@ -232,6 +276,10 @@ func renderListing(rel string, entries []string) string {
 func renderCommand(cr CommandRun, budget *int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n$ %s\n", cr.Command)
+	if cr.Interrupted {
+		b.WriteString(InterruptedNotice + "\n")
+		return b.String()
+	}
 	if cr.Err != "" {
 		fmt.Fprintf(&b, "(the command could not run: %s)\n", cr.Err)
 		return b.String()
@@ -244,6 +292,10 @@ func renderCommand(cr CommandRun, budget *int) string {
 	fmt.Fprintf(&b, "%s%s%s(exit code %d)\n", fence(out), ensureNL(out), fence(out), cr.ExitCode)
 	return b.String()
 }
+
+// InterruptedNotice stands in a prompt for a command whose run was under
+// way when safe-coder was stopped: it is not run again.
+const InterruptedNotice = "(safe-coder) interrupted, outcome unknown: safe-coder was stopped while this command ran, so it may or may not have taken effect, and it is not run again. Its output was not kept; look at the repository before you rely on it."
 
 // fence returns a code fence longer than any run of backticks in s, with
 // its newline.

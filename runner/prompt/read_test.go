@@ -112,7 +112,7 @@ func TestExpandRefusesWhatSymlinksAndSpecialFilesLeadTo(t *testing.T) {
 				var err error
 				go func() {
 					defer close(done)
-					exp, err = Expand(t.Context(), "look at @"+ref, f, noRun{t})
+					exp, err = Expand(t.Context(), "look at @"+ref, f, noRun{t}, nil)
 				}()
 				select {
 				case <-done:
@@ -139,14 +139,14 @@ func TestExpandFollowsHarmlessSymlinksWithResolver(t *testing.T) {
 	t.Parallel()
 	f := hostileFiles(t, true)
 	for ref, want := range map[string]string{"readme-link.md": "read me", "docs/sub-guide.md": "guide"} {
-		exp, err := Expand(t.Context(), "@"+ref, f, noRun{t})
+		exp, err := Expand(t.Context(), "@"+ref, f, noRun{t}, nil)
 		if err != nil || !strings.Contains(exp.Text, want) {
 			t.Errorf("@%s: %q %v", ref, exp.Text, err)
 		}
 	}
 	// Without a resolver nothing proves where a symlink leads: refused.
 	f.Resolve = nil
-	if _, err := Expand(t.Context(), "@readme-link.md", f, noRun{t}); err == nil {
+	if _, err := Expand(t.Context(), "@readme-link.md", f, noRun{t}, nil); err == nil {
 		t.Error("symlink followed without a resolver")
 	}
 }
@@ -154,7 +154,7 @@ func TestExpandFollowsHarmlessSymlinksWithResolver(t *testing.T) {
 func TestExpandHugeFileIsReadBounded(t *testing.T) {
 	t.Parallel()
 	f := hostileFiles(t, true)
-	exp, err := Expand(t.Context(), "@big.txt", f, noRun{t})
+	exp, err := Expand(t.Context(), "@big.txt", f, noRun{t}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestExpandLargeTextFileNoticeHasRealSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := RootFiles{Root: openRoot(t, dir)}
-	exp, err := Expand(t.Context(), "@long.md", f, noRun{t})
+	exp, err := Expand(t.Context(), "@long.md", f, noRun{t}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
