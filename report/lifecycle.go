@@ -63,15 +63,26 @@ func lookupTask(ctx context.Context, tx *sql.Tx, runID, name string) (row, error
 	return r, nil
 }
 
+// startedTask returns a task that has started, finished or not: the ones
+// that have a branch to check, roll back or push.
+func startedTask(ctx context.Context, tx *sql.Tx, runID, name string) (row, error) {
+	t, err := lookupTask(ctx, tx, runID, name)
+	if err != nil {
+		return row{}, err
+	}
+	if !t.started {
+		return row{}, fmt.Errorf("task %q of run %q: %w", name, runID, ErrNotStarted)
+	}
+	return t, nil
+}
+
 // openTask returns the id of a task that has started and not finished.
 func openTask(ctx context.Context, tx *sql.Tx, runID, name string) (int64, error) {
-	t, err := lookupTask(ctx, tx, runID, name)
-	switch {
-	case err != nil:
+	t, err := startedTask(ctx, tx, runID, name)
+	if err != nil {
 		return 0, err
-	case !t.started:
-		return 0, fmt.Errorf("task %q of run %q: %w", name, runID, ErrNotStarted)
-	case t.finished:
+	}
+	if t.finished {
 		return 0, fmt.Errorf("task %q of run %q: %w", name, runID, ErrFinished)
 	}
 	return t.id, nil
@@ -97,12 +108,9 @@ func lookupStep(ctx context.Context, tx *sql.Tx, taskID int64, step int) (row, e
 // findStep returns a step of a started task; a missing task or step is
 // ErrNotStarted.
 func findStep(ctx context.Context, tx *sql.Tx, runID, task string, step int) (row, error) {
-	t, err := lookupTask(ctx, tx, runID, task)
+	t, err := startedTask(ctx, tx, runID, task)
 	if err != nil {
 		return row{}, err
-	}
-	if !t.started {
-		return row{}, fmt.Errorf("task %q of run %q: %w", task, runID, ErrNotStarted)
 	}
 	st, err := lookupStep(ctx, tx, t.id, step)
 	if err != nil {

@@ -52,12 +52,9 @@ func recordCheckFinished(ctx context.Context, tx *sql.Tx, e CheckFinished) error
 		// Otherwise a failure would read like a check that never finished.
 		return fmt.Errorf("%w: a failed check needs a non-zero exit code or an error saying why it has none", ErrInvalidEvent)
 	}
-	t, err := lookupTask(ctx, tx, e.RunID, e.Task)
+	t, err := startedTask(ctx, tx, e.RunID, e.Task)
 	if err != nil {
 		return err
-	}
-	if !t.started {
-		return fmt.Errorf("task %q of run %q: %w", e.Task, e.RunID, ErrNotStarted)
 	}
 	c, err := lookupCheck(ctx, tx, t.id, e.Round, e.Seq)
 	switch {
@@ -83,12 +80,9 @@ func recordTaskRolledBack(ctx context.Context, tx *sql.Tx, e TaskRolledBack) err
 	}
 	// Only a started task has a branch to roll back; whether the task or
 	// the run has finished does not matter, since rollbacks come after.
-	t, err := lookupTask(ctx, tx, e.RunID, e.Task)
+	t, err := startedTask(ctx, tx, e.RunID, e.Task)
 	if err != nil {
 		return err
-	}
-	if !t.started {
-		return fmt.Errorf("task %q of run %q: %w", e.Task, e.RunID, ErrNotStarted)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO rollbacks (task_id, at, backup_ref, from_commit, to_commit)
 		VALUES (?, ?, ?, ?, ?)`, t.id, ms(e.At), e.BackupRef, e.From, e.To); err != nil {

@@ -14,12 +14,9 @@ func recordPushStarted(ctx context.Context, tx *sql.Tx, e PushStarted) error {
 	}
 	// A branch is pushed after its task, often after its run: only a task
 	// that started has one.
-	t, err := lookupTask(ctx, tx, e.RunID, e.Task)
+	t, err := startedTask(ctx, tx, e.RunID, e.Task)
 	if err != nil {
 		return err
-	}
-	if !t.started {
-		return fmt.Errorf("task %q of run %q: %w", e.Task, e.RunID, ErrNotStarted)
 	}
 	// An earlier push left unfinished (its process died) stays as it is:
 	// it explains what happened, and this push is a new attempt.
@@ -52,12 +49,9 @@ func recordPushFinished(ctx context.Context, tx *sql.Tx, e PushFinished) error {
 	if pr := e.PR; pr != nil && (pr.Number < 1 || pr.URL == "" || pr.State == "") {
 		return fmt.Errorf("%w: a pull request needs a number of 1 or more, a URL and a state, got %+v", ErrInvalidEvent, *pr)
 	}
-	t, err := lookupTask(ctx, tx, e.RunID, e.Task)
+	t, err := startedTask(ctx, tx, e.RunID, e.Task)
 	if err != nil {
 		return err
-	}
-	if !t.started {
-		return fmt.Errorf("task %q of run %q: %w", e.Task, e.RunID, ErrNotStarted)
 	}
 	var (
 		id       int64
