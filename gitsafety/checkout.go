@@ -109,6 +109,20 @@ func (r *Repo) beginSwitch(ctx context.Context, from plumbing.Hash) (sw *switche
 	return &switcher{r: r, lf: lf, idx: idx, current: res.entries}, slices.Compact(dirty), nil
 }
 
+// beginCheckout begins a switch of the work tree from commit from to
+// commit to: it returns the two commits' trees (for apply) along with what
+// beginSwitch returns. The caller refuses dirty paths in its own words.
+func (r *Repo) beginCheckout(ctx context.Context, from, to plumbing.Hash) (sw *switcher, fromTree, toTree plumbing.Hash, dirty []string, err error) {
+	if fromTree, err = r.commitTree(from); err != nil {
+		return nil, fromTree, toTree, nil, err
+	}
+	if toTree, err = r.commitTree(to); err != nil {
+		return nil, fromTree, toTree, nil, err
+	}
+	sw, dirty, err = r.beginSwitch(ctx, fromTree)
+	return sw, fromTree, toTree, dirty, err
+}
+
 // apply turns the work tree, which matches tree from, into tree to, and
 // writes the matching index into the held lock. On error the work tree is
 // put back as it was.

@@ -54,15 +54,7 @@ func (r *Repo) resume(ctx context.Context, opts BeginOptions, lg *reflog, branch
 // checkoutExisting checks out the existing branch at tip, from a HEAD at
 // another commit, in a work tree that must be clean.
 func (r *Repo) checkoutExisting(ctx context.Context, branch plumbing.ReferenceName, tip plumbing.Hash, rawHead *plumbing.Reference, headHash plumbing.Hash, lg *reflog) error {
-	headTree, err := r.commitTree(headHash)
-	if err != nil {
-		return err
-	}
-	tipTree, err := r.commitTree(tip)
-	if err != nil {
-		return err
-	}
-	sw, dirty, err := r.beginSwitch(ctx, headTree)
+	sw, headTree, tipTree, dirty, err := r.beginCheckout(ctx, headHash, tip)
 	if err != nil {
 		return err
 	}

@@ -60,15 +60,7 @@ func (r *Repo) Return(ctx context.Context, to Head) error {
 	if rawHead.Strings() == newHead.Strings() {
 		return nil
 	}
-	headTree, err := r.commitTree(plumbing.NewHash(cur.Commit))
-	if err != nil {
-		return err
-	}
-	targetTree, err := r.commitTree(target)
-	if err != nil {
-		return err
-	}
-	sw, dirty, err := r.beginSwitch(ctx, headTree)
+	sw, headTree, targetTree, dirty, err := r.beginCheckout(ctx, plumbing.NewHash(cur.Commit), target)
 	if err != nil {
 		return err
 	}

@@ -113,15 +113,7 @@ func (r *Repo) Rollback(ctx context.Context, opts RollbackOptions) (RollbackResu
 		return res, nil
 	}
 
-	tipTree, err := r.commitTree(tip)
-	if err != nil {
-		return RollbackResult{}, err
-	}
-	targetTree, err := r.commitTree(target)
-	if err != nil {
-		return RollbackResult{}, err
-	}
-	sw, dirty, err := r.beginSwitch(ctx, tipTree)
+	sw, tipTree, targetTree, dirty, err := r.beginCheckout(ctx, tip, target)
 	if err != nil {
 		return RollbackResult{}, err
 	}

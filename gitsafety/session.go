@@ -336,15 +336,7 @@ func (r *Repo) undoBranchHere(branch plumbing.ReferenceName, at plumbing.Hash, r
 // needs a work tree without changes that the checkout would lose. It is
 // logged as `git switch -c <branch> <fromName>` logs it.
 func (r *Repo) branchAndCheckout(ctx context.Context, branch plumbing.ReferenceName, rawHead *plumbing.Reference, headHash, from plumbing.Hash, lg *reflog, fromName string) error {
-	headTree, err := r.commitTree(headHash)
-	if err != nil {
-		return err
-	}
-	fromTree, err := r.commitTree(from)
-	if err != nil {
-		return err
-	}
-	sw, dirty, err := r.beginSwitch(ctx, headTree)
+	sw, headTree, fromTree, dirty, err := r.beginCheckout(ctx, headHash, from)
 	if err != nil {
 		return err
 	}
